@@ -1,0 +1,34 @@
+// Bundles the extension host code. node-llama-cpp is never bundled: it is ESM with a native
+// binary, loaded at run time with a real dynamic import() and shipped in the VSIX as is.
+const esbuild = require("esbuild");
+
+const production = process.argv.includes("--production");
+const watch = process.argv.includes("--watch");
+
+/** @type {import('esbuild').BuildOptions} */
+const extensionOptions = {
+  entryPoints: ["src/extension.ts"],
+  bundle: true,
+  outfile: "dist/extension.js",
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  external: ["vscode", "node-llama-cpp"],
+  sourcemap: !production,
+  minify: production,
+  logLevel: "info",
+};
+
+async function main() {
+  const builds = [extensionOptions];
+  if (watch) {
+    for (const options of builds) (await esbuild.context(options)).watch();
+    return;
+  }
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
