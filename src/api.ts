@@ -1,0 +1,48 @@
+import * as vscode from "vscode";
+import type { LocalModelEngine } from "./engine/engine";
+import type { EngineState, EngineStateKind } from "./engine/types";
+
+/** What the extension returns from activate(): used by tests and by other extensions. */
+export interface SlmApi {
+  /** Milliseconds activate() took, measured inside it. */
+  readonly activationMs: number;
+  /** True if the model had started loading before activate() returned (it must not). */
+  readonly loadedWhileActivating: boolean;
+  state(): EngineState;
+  readonly onDidChangeState: vscode.Event<EngineState>;
+  /** Resolves with the first state (current or future) of one of `kinds`. */
+  waitFor(kinds: EngineStateKind | readonly EngineStateKind[], timeoutMs?: number): Promise<EngineState>;
+}
+
+export function createApi(
+  engine: LocalModelEngine,
+  timing: { activationMs: number; loadedWhileActivating: boolean },
+): SlmApi & vscode.Disposable {
+  const emitter = new vscode.EventEmitter<EngineState>();
+  const subscription = engine.onDidChangeState((state) => emitter.fire(state));
+  return {
+    ...timing,
+    state: () => engine.state,
+    onDidChangeState: emitter.event,
+    waitFor(kinds, timeoutMs = 60_000) {
+      const wanted = new Set(typeof kinds === "string" ? [kinds] : kinds);
+      if (wanted.has(engine.state.kind)) return Promise.resolve(engine.state);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listener.dispose();
+          reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${[...wanted].join("/")}; state is ${engine.state.kind}`));
+        }, timeoutMs);
+        const listener = emitter.event((state) => {
+          if (!wanted.has(state.kind)) return;
+          clearTimeout(timer);
+          listener.dispose();
+          resolve(state);
+        });
+      });
+    },
+    dispose() {
+      subscription.dispose();
+      emitter.dispose();
+    },
+  };
+}

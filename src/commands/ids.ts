@@ -1,0 +1,10 @@
+/** Every command id the extension contributes; package.json must list the same ones. */
+export const Commands = {
+  selectModel: "slm.selectModel",
+  reloadModel: "slm.reloadModel",
+  showLog: "slm.showLog",
+  statusMenu: "slm.statusMenu",
+  openSettings: "slm.openSettings",
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];

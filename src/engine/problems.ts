@@ -1,0 +1,79 @@
+import * as path from "node:path";
+import type { EngineError, ModelProblemCode } from "./types";
+
+/** A model problem the user can act on; `message` is written for them, `detail` for the log. */
+export class ModelProblem extends Error {
+  constructor(
+    readonly code: ModelProblemCode,
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = "ModelProblem";
+  }
+
+  toEngineError(): EngineError {
+    return { code: this.code, message: this.message, detail: this.detail };
+  }
+}
+
+export function fileLabel(file: string): string {
+  return `"${file}"`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(0)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/**
+ * Turns a failed load into a sentence the user can act on. node-llama-cpp often reports only
+ * "Failed to load model"; llama.cpp's log lines from the same attempt carry the real reason.
+ */
+export function explainLoadFailure(
+  file: string,
+  error: unknown,
+  logLines: readonly string[],
+  architecture: string | undefined,
+): ModelProblem {
+  const errorText = error instanceof Error ? error.message : String(error);
+  const log = logLines.join("\n");
+  const detail = [errorText, ...logLines.slice(-12)].join("\n");
+  const name = fileLabel(file);
+
+  if (/not within the file bounds|tensor data is not within|unexpectedly reached end of file|failed to read tensor|file is truncated|read error/i.test(log + "\n" + errorText)) {
+    return new ModelProblem(
+      "truncated",
+      `The model file ${name} is incomplete: it is shorter than its own header says (an unfinished download or copy?). Download or copy it again, or choose another model.`,
+      detail,
+    );
+  }
+  const unknownArch = /unknown model architecture: '([^']*)'/i.exec(log + "\n" + errorText);
+  if (unknownArch) {
+    return new ModelProblem(
+      "unsupportedArchitecture",
+      `The model file ${name} uses the "${unknownArch[1]}" architecture, which this version of llama.cpp cannot run. Choose a model of a supported architecture (for example Qwen2.5-Coder, Llama, StarCoder2).`,
+      detail,
+    );
+  }
+  if (/insufficient ?memory|not enough memory|failed to allocate|out of memory|cannot allocate/i.test(log + "\n" + errorText)) {
+    return new ModelProblem(
+      "tooLarge",
+      `There is not enough free memory to load ${name}. Close other programs, lower slm.contextSize, or choose a smaller model.`,
+      detail,
+    );
+  }
+  const firstLogError = logLines.find((line) => /error|failed/i.test(line));
+  const reason = firstLogError ? ` llama.cpp says: ${firstLogError.trim()}` : architecture ? "" : " Its header could not be read.";
+  return new ModelProblem(
+    "loadFailed",
+    `Could not load the model file ${name}.${reason} Choose another model, or see the SLM Assistant log for details.`,
+    detail,
+  );
+}
+
+export function modelDisplayName(file: string, generalName: unknown): string {
+  if (typeof generalName === "string" && generalName.trim()) return generalName.trim();
+  return path.basename(file).replace(/\.gguf$/i, "");
+}

@@ -1,0 +1,67 @@
+import * as vscode from "vscode";
+import { LocalModelEngine, type LogLevel } from "./engine/engine";
+import { readMachineFacts } from "./engine/settings";
+import { createApi, type SlmApi } from "./api";
+import { Commands } from "./commands/ids";
+import { selectModel } from "./commands/selectModel";
+import { showStatusMenu } from "./commands/statusMenu";
+import { ModelController } from "./modelController";
+import { EngineStatusBar } from "./ui/statusBar";
+
+/**
+ * Only constructs objects and registers them. The model (and node-llama-cpp itself) loads after
+ * activation has returned, so the editor never waits for it.
+ */
+export function activate(context: vscode.ExtensionContext): SlmApi {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel("SLM Assistant", { log: true });
+  context.subscriptions.push(log);
+
+  const engine = new LocalModelEngine({ machine: readMachineFacts(), log: logTo(log) });
+  context.subscriptions.push({ dispose: () => void engine.dispose() });
+
+  const controller = new ModelController(engine, log);
+  context.subscriptions.push(controller, new EngineStatusBar(engine));
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand(Commands.selectModel, selectModel),
+    vscode.commands.registerCommand(Commands.reloadModel, () => engine.reload()),
+    vscode.commands.registerCommand(Commands.showLog, () => log.show(true)),
+    vscode.commands.registerCommand(Commands.statusMenu, () => showStatusMenu(engine)),
+    vscode.commands.registerCommand(Commands.openSettings, () =>
+      vscode.commands.executeCommand("workbench.action.openSettings", "@ext:slm-assistant.slm-assistant"),
+    ),
+  );
+
+  const loadedWhileActivating = engine.state.kind !== "noModel";
+  const activationMs = performance.now() - started;
+  const api = createApi(engine, { activationMs, loadedWhileActivating });
+  context.subscriptions.push(api);
+
+  log.info(`Activated in ${activationMs.toFixed(1)} ms; the model loads in the background. No network connections are made.`);
+  setTimeout(() => void controller.start(), 0);
+  return api;
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}
+
+function logTo(channel: vscode.LogOutputChannel): (level: LogLevel, message: string) => void {
+  return (level, message) => {
+    switch (level) {
+      case "debug":
+        channel.debug(message);
+        break;
+      case "info":
+        channel.info(message);
+        break;
+      case "warn":
+        channel.warn(message);
+        break;
+      case "error":
+        channel.error(message);
+        break;
+    }
+  };
+}

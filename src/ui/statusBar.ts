@@ -1,0 +1,62 @@
+import * as vscode from "vscode";
+import type { LocalModelEngine } from "../engine/engine";
+import type { EngineState } from "../engine/types";
+import { Commands } from "../commands/ids";
+import { Disposable } from "../util/dispose";
+import { statusText } from "./statusText";
+
+/** Always shows what the engine is doing; a click opens the menu of what can be done about it. */
+export class EngineStatusBar extends Disposable {
+  private readonly item: vscode.StatusBarItem;
+
+  constructor(engine: LocalModelEngine) {
+    super();
+    this.item = this._register(vscode.window.createStatusBarItem("slm.status", vscode.StatusBarAlignment.Right, 100));
+    this.item.name = "SLM Assistant";
+    this.item.command = Commands.statusMenu;
+    this._register(engine.onDidChangeState((state) => this.render(state)));
+    this.render(engine.state);
+    this.item.show();
+  }
+
+  private render(state: EngineState): void {
+    const { text, background } = statusText(state);
+    this.item.text = text;
+    this.item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
+    this.item.tooltip = statusTooltip(state);
+    this.item.accessibilityInformation = { label: `SLM Assistant: ${text.replace(/\$\([^)]*\)\s*/g, "")}` };
+  }
+}
+
+function statusTooltip(state: EngineState): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.isTrusted = false;
+  md.appendMarkdown("**SLM Assistant** (runs on this machine, offline)\n\n");
+  switch (state.kind) {
+    case "noModel":
+      md.appendMarkdown("No model is set. Click to choose a `.gguf` model file.\n\n");
+      break;
+    case "loading":
+      md.appendText(`Loading ${state.modelPath ?? "model"}…`);
+      md.appendMarkdown("\n\n");
+      break;
+    case "error":
+      md.appendText(state.error?.message ?? "The model failed to load.");
+      md.appendMarkdown("\n\n");
+      break;
+    case "ready":
+    case "busy":
+      md.appendText(`Model: ${state.modelName ?? "?"}\nFile: ${state.modelPath ?? "?"}\n`);
+      md.appendText(
+        `Context: ${state.contextSize ?? "?"} tokens · Threads: ${state.threads ?? "?"} · Backend: ${state.gpu ?? "?"} · Flash attention: ${state.flashAttention ? "on" : "off"}`,
+      );
+      md.appendMarkdown("\n\n");
+      break;
+  }
+  for (const notice of state.notices) {
+    md.appendText(`⚠ ${notice}`);
+    md.appendMarkdown("\n\n");
+  }
+  md.appendMarkdown("Click for actions.");
+  return md;
+}

@@ -1,0 +1,23 @@
+import type { EngineState } from "../engine/types";
+
+const MAX_NAME = 32;
+
+/** The status bar's text for each engine state (codicons in `$(...)`); no `vscode` needed. */
+export function statusText(state: EngineState): { text: string; background?: string } {
+  switch (state.kind) {
+    case "noModel":
+      return { text: "$(circle-slash) SLM: no model", background: "statusBarItem.warningBackground" };
+    case "loading":
+      return { text: `$(loading~spin) SLM: loading ${Math.round((state.progress ?? 0) * 100)}%` };
+    case "ready":
+      return { text: `$(check) SLM: ${shorten(state.modelName ?? "ready")}` };
+    case "busy":
+      return { text: "$(sync~spin) SLM: busy" };
+    case "error":
+      return { text: "$(error) SLM: model error", background: "statusBarItem.errorBackground" };
+  }
+}
+
+function shorten(name: string): string {
+  return name.length > MAX_NAME ? `${name.slice(0, MAX_NAME - 1)}…` : name;
+}
