@@ -1,0 +1,71 @@
+import * as assert from "node:assert/strict";
+import { countPhysicalCores, expandHome, fitContextToModel, resolveEngineSettings, type MachineFacts } from "../../src/engine/settings";
+import type { RawEngineSettings } from "../../src/engine/types";
+
+const machine: MachineFacts = { logicalCores: 4, physicalCores: 2, homeDir: "/home/ada" };
+const raw: RawEngineSettings = { modelPath: "/m/model.gguf", threads: 0, contextSize: 4096, gpu: "auto", flashAttention: true };
+
+describe("engine settings", () => {
+  it("resolves automatic threads to the physical core count", () => {
+    const { settings, notices } = resolveEngineSettings(raw, machine);
+    assert.equal(settings.threads, 2);
+    assert.deepEqual(notices, []);
+  });
+
+  it("expands ~ in the model path", () => {
+    assert.equal(resolveEngineSettings({ ...raw, modelPath: "~/models/a b.gguf" }, machine).settings.modelPath, "/home/ada/models/a b.gguf");
+    assert.equal(expandHome("~", "/h"), "/h");
+    assert.equal(expandHome("/abs/~x", "/h"), "/abs/~x");
+  });
+
+  it("treats a blank path as no model", () => {
+    assert.equal(resolveEngineSettings({ ...raw, modelPath: "   " }, machine).settings.modelPath, "");
+  });
+
+  it("refuses negative threads with a sentence and uses automatic", () => {
+    const { settings, notices } = resolveEngineSettings({ ...raw, threads: -3 }, machine);
+    assert.equal(settings.threads, 2);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, /slm\.threads is -3; it must be 0 \(automatic\) or between 1 and 4/);
+  });
+
+  it("clamps threads above the core count and says why", () => {
+    const { settings, notices } = resolveEngineSettings({ ...raw, threads: 64 }, machine);
+    assert.equal(settings.threads, 4);
+    assert.match(notices[0]!, /slm\.threads is 64, but this machine has 4 CPU threads.*Using 4/);
+  });
+
+  it("raises a context below 256 to 256 and says so", () => {
+    const { settings, notices } = resolveEngineSettings({ ...raw, contextSize: 16 }, machine);
+    assert.equal(settings.contextSize, 256);
+    assert.match(notices[0]!, /slm\.contextSize is 16; the smallest useful context is 256 tokens/);
+  });
+
+  it("falls back to auto for an unknown gpu value", () => {
+    const { settings, notices } = resolveEngineSettings({ ...raw, gpu: "quantum" }, machine);
+    assert.equal(settings.gpu, "auto");
+    assert.match(notices[0]!, /slm\.gpu is "quantum"/);
+  });
+
+  it("survives non-numeric values", () => {
+    const { settings } = resolveEngineSettings({ ...raw, threads: Number.NaN, contextSize: Number.NaN }, machine);
+    assert.equal(settings.threads, 2);
+    assert.equal(settings.contextSize, 4096);
+  });
+
+  it("clamps the context to the model's training context, naming the file", () => {
+    assert.deepEqual(fitContextToModel(2048, 4096, "/m/x.gguf"), { contextSize: 2048 });
+    const fitted = fitContextToModel(65536, 32768, "/m/qwen.gguf");
+    assert.equal(fitted.contextSize, 32768);
+    assert.match(fitted.notice!, /slm\.contextSize is 65536, but qwen\.gguf was trained for at most 32768 tokens/);
+    assert.deepEqual(fitContextToModel(65536, undefined, "/m/x.gguf"), { contextSize: 65536 });
+  });
+
+  it("counts physical cores from /proc/cpuinfo", () => {
+    const block = (physical: number, core: number) => `processor\t: x\nphysical id\t: ${physical}\ncore id\t\t: ${core}\n`;
+    assert.equal(countPhysicalCores([block(0, 0), block(0, 0), block(0, 1), block(0, 1)].join("\n")), 2);
+    assert.equal(countPhysicalCores([block(0, 0), block(1, 0)].join("\n")), 2);
+    assert.equal(countPhysicalCores("processor: 0\n"), undefined);
+    assert.equal(countPhysicalCores(undefined), undefined);
+  });
+});
