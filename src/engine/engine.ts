@@ -95,6 +95,8 @@ export class LocalModelEngine {
   private applying: Promise<void> = Promise.resolve();
   private readonly laneTails = new Map<Lane, Promise<void>>();
   private activeRequests = 0;
+  /** Aborted when the context goes away, so requests in flight end instead of hanging. */
+  private requestsAbort = new AbortController();
   private readonly logBuffer = new LogBuffer();
   private disposed = false;
 
@@ -229,6 +231,7 @@ export class LocalModelEngine {
 
     this.setState({ kind: "loading", modelPath: next.modelPath, progress: 0, notices });
     try {
+      await this.endRequests();
       await this.disposeContext();
       if (needModel) await this.disposeModel();
       if (needLlama) await this.createLlama(next.gpu, signal);
@@ -409,8 +412,17 @@ export class LocalModelEngine {
   }
 
   private async unload(): Promise<void> {
+    await this.endRequests();
     await this.disposeContext();
     await this.disposeModel();
+  }
+
+  /** Ends every request in flight and waits (briefly) until their lanes are free. */
+  private async endRequests(): Promise<void> {
+    this.requestsAbort.abort();
+    this.requestsAbort = new AbortController();
+    const drained = Promise.all([...this.laneTails.values()]);
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2_000))]);
   }
 
   private async disposeContext(): Promise<void> {
@@ -444,9 +456,10 @@ export class LocalModelEngine {
       async ({ module, sequence }) => {
         const completion = new module.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
         try {
+          const signal = options.signal ? AbortSignal.any([options.signal, this.requestsAbort.signal]) : this.requestsAbort.signal;
           const response = await start(completion, {
             maxTokens: options.maxTokens,
-            signal: options.signal,
+            signal,
             stopOnAbortSignal: true,
             temperature: options.temperature ?? 0,
             seed: options.seed,
