@@ -1,0 +1,58 @@
+// Resolves the test models in the launcher (outside the editor) and hands their paths to the
+// extension host through the environment: the host runs with an isolated HOME, so it must not
+// generate or look up the model cache itself.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { repoRoot } from "./tools";
+
+export interface TestModelPaths {
+  /** A small valid GGUF model ("SLM demo model (random weights)"). */
+  readonly tiny: string;
+  /** A file that exists but is not GGUF. */
+  readonly nonGguf: string;
+  /** A GGUF file cut short; undefined when test/support does not provide one. */
+  readonly truncated?: string;
+  /** A path that does not exist. */
+  readonly missing: string;
+}
+
+export const TINY_MODEL_NAME = "SLM demo model (random weights)";
+
+type ModelFactory = () => string | Promise<string>;
+
+function supportModule(): Record<string, ModelFactory | undefined> | undefined {
+  const file = path.join(repoRoot, "out", "test", "support", "models.js");
+  if (!fs.existsSync(file)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file) as Record<string, ModelFactory | undefined>;
+}
+
+export async function resolveTestModels(runDir: string): Promise<TestModelPaths> {
+  const support = supportModule();
+  const tiny = process.env.SLM_TEST_MODEL_TINY || (support?.tinyModel ? await support.tinyModel() : undefined);
+  if (!tiny || !fs.existsSync(tiny)) {
+    throw new Error(
+      "No tiny test model: build test/support (npm run compile) so out/test/support/models.js exists, " +
+        "or set SLM_TEST_MODEL_TINY=/path/to/model.gguf.",
+    );
+  }
+  let nonGguf = support?.nonGgufFile ? await support.nonGgufFile() : undefined;
+  if (!nonGguf) {
+    nonGguf = path.join(runDir, "not-a-model.gguf");
+    fs.writeFileSync(nonGguf, "This is a text file, not a GGUF model.\n".repeat(64));
+  }
+  const truncated = support?.truncatedModel ? await support.truncatedModel() : undefined;
+  const missing = path.join(runDir, "no-such-folder", "missing-model.gguf");
+  return { tiny, nonGguf, truncated, missing };
+}
+
+/** The environment variables the in-editor tests read (see test/integration/models.ts). */
+export function testModelEnv(models: TestModelPaths): Record<string, string> {
+  const env: Record<string, string> = {
+    SLM_TEST_MODEL_TINY: models.tiny,
+    SLM_TEST_MODEL_NON_GGUF: models.nonGguf,
+    SLM_TEST_MODEL_MISSING: models.missing,
+  };
+  if (models.truncated) env.SLM_TEST_MODEL_TRUNCATED = models.truncated;
+  return env;
+}
