@@ -2,6 +2,7 @@ import * as vscode from "vscode";
 import { LocalModelEngine, type LogLevel } from "./engine/engine";
 import { readMachineFacts } from "./engine/settings";
 import { createApi, type SlmApi } from "./api";
+import { ChatFeature } from "./chat";
 import { Commands } from "./commands/ids";
 import { selectModel } from "./commands/selectModel";
 import { showStatusMenu } from "./commands/statusMenu";
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
 
   const controller = new ModelController(engine, log);
   context.subscriptions.push(controller, new EngineStatusBar(engine));
+  context.subscriptions.push(new ChatFeature(context, engine, log));
 
   context.subscriptions.push(
     vscode.commands.registerCommand(Commands.selectModel, selectModel),

@@ -5,6 +5,10 @@ export const Commands = {
   showLog: "slm.showLog",
   statusMenu: "slm.statusMenu",
   openSettings: "slm.openSettings",
+  openChat: "slm.openChat",
+  newChat: "slm.newChat",
+  explainSelection: "slm.explainSelection",
+  summarizeSelection: "slm.summarizeSelection",
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -1,0 +1,261 @@
+import { randomUUID } from "node:crypto";
+import { EngineUnavailableError, type LocalModelEngine } from "../engine/engine";
+import type { EngineState } from "../engine/types";
+import { runChat, type ChatResult } from "./chatRunner";
+import type { ChatHistory } from "./history";
+import type { PromptMessage } from "./prompt";
+import type { AnswerEnd, ChatTurn, HostMessage, ModelStatus, Notice } from "./protocol";
+import type { ChatSettings } from "./settings";
+
+/** Where the service sends what the view must show; absent while the view is closed. */
+export interface ChatSink {
+  post(message: HostMessage): void;
+}
+
+export type ChatEngine = Pick<LocalModelEngine, "withSession" | "state" | "onDidChangeState">;
+
+interface Running {
+  readonly answerId: string;
+  readonly abort: AbortController;
+  text: string;
+  stopNote?: string;
+  ended: boolean;
+  readonly done: Promise<void>;
+}
+
+/** Streaming answers are written to the store at most this often (a reload keeps what was said). */
+const PERSIST_EVERY_MS = 1_000;
+/** Deltas are batched to one webview message per frame. */
+const DELTA_FLUSH_MS = 16;
+
+/**
+ * The conversation: takes questions, streams answers from the engine into the history and the
+ * view, stops them, starts over. Works with the view closed (the answer keeps streaming into
+ * the history) and tells the view everything again when it (re)opens. Knows nothing of VS Code.
+ */
+export class ChatService {
+  private sink?: ChatSink;
+  private running?: Running;
+  private readonly stateSubscription: { dispose(): void };
+  private disposed = false;
+
+  constructor(
+    private readonly engine: ChatEngine,
+    private readonly history: ChatHistory,
+    private readonly settings: () => ChatSettings,
+    private readonly log: (message: string) => void = () => undefined,
+  ) {
+    this.stateSubscription = engine.onDidChangeState((state) => this.onEngineState(state));
+  }
+
+  get isAnswering(): boolean {
+    return this.running !== undefined && !this.running.ended;
+  }
+
+  get turns(): readonly ChatTurn[] {
+    return this.history.turns;
+  }
+
+  /** Connects a view (or disconnects with undefined) and sends it the whole conversation. */
+  attach(sink: ChatSink | undefined): void {
+    this.sink = sink;
+    if (sink) this.sendInit();
+  }
+
+  sendInit(): void {
+    const running = this.running && !this.running.ended ? this.running : undefined;
+    const turns = this.history.turns.map((turn) => (running && turn.id === running.answerId ? { ...turn, text: running.text } : turn));
+    this.post({ type: "init", turns, streamingId: running?.answerId, model: modelStatus(this.engine.state) });
+  }
+
+  /**
+   * Asks `question` (Markdown, as shown in the chat). A question asked while an answer streams
+   * stops that answer first (keeping what it had said). Resolves when the answer has ended.
+   */
+  async ask(question: string): Promise<ChatTurn> {
+    if (this.disposed) throw new Error("The chat was closed.");
+    if (this.running && !this.running.ended) this.stopRunning("Stopped: a newer question was asked.");
+    const earlier = this.promptHistory();
+    const questionTurn: ChatTurn = { id: randomUUID(), role: "user", text: question };
+    const answerTurn: ChatTurn = { id: randomUUID(), role: "assistant", text: "" };
+    await this.history.add(questionTurn);
+    this.post({ type: "turnAdded", turn: questionTurn });
+    await this.history.add(answerTurn);
+    this.post({ type: "turnAdded", turn: answerTurn });
+
+    let resolveDone!: () => void;
+    const running: Running = {
+      answerId: answerTurn.id,
+      abort: new AbortController(),
+      text: "",
+      ended: false,
+      done: new Promise((resolve) => (resolveDone = resolve)),
+    };
+    this.running = running;
+    try {
+      return await this.answer(running, earlier, question);
+    } finally {
+      if (this.running === running) this.running = undefined;
+      resolveDone();
+    }
+  }
+
+  /** Stops the answer in progress; what it said so far stays. */
+  stop(): void {
+    this.stopRunning(undefined);
+  }
+
+  async newChat(): Promise<void> {
+    const running = this.running;
+    this.stopRunning(undefined);
+    if (running) await running.done;
+    await this.history.clear();
+    this.post({ type: "cleared" });
+  }
+
+  notify(notice: Notice): void {
+    this.post({ type: "notice", notice });
+  }
+
+  /** Puts a refused message back into the input box so nothing the user typed is lost. */
+  restoreInput(text: string): void {
+    this.post({ type: "restoreInput", text });
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.stateSubscription.dispose();
+    const running = this.running;
+    this.stopRunning("Stopped when the window closed.");
+    if (running) await running.done;
+    await this.history.flush();
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private async answer(running: Running, earlier: PromptMessage[], question: string): Promise<ChatTurn> {
+    const settings = this.settings();
+    let pending = "";
+    let flushTimer: NodeJS.Timeout | undefined;
+    let lastPersist = performance.now();
+    const flush = () => {
+      flushTimer = undefined;
+      if (!pending || running.ended) return;
+      this.post({ type: "answerDelta", id: running.answerId, text: pending });
+      pending = "";
+    };
+
+    let result: ChatResult | undefined;
+    let failure: unknown;
+    try {
+      result = await runChat(this.engine, {
+        history: earlier,
+        question,
+        maxAnswerTokens: settings.maxAnswerTokens,
+        temperature: settings.temperature,
+        signal: running.abort.signal,
+        onText: (chunk) => {
+          // The native work may still deliver a token after the answer was stopped.
+          if (running.ended) return;
+          const first = running.text.length === 0;
+          running.text += chunk;
+          pending += chunk;
+          if (first) flush();
+          else flushTimer ??= setTimeout(flush, DELTA_FLUSH_MS);
+          if (performance.now() - lastPersist > PERSIST_EVERY_MS) {
+            lastPersist = performance.now();
+            void this.history.replace({ id: running.answerId, role: "assistant", text: running.text });
+          }
+        },
+      });
+    } catch (error) {
+      failure = error;
+    }
+    if (flushTimer) clearTimeout(flushTimer);
+    flush();
+    running.ended = true;
+
+    const final = this.finalTurn(running, result, failure);
+    await this.history.replace(final);
+    this.post({ type: "answerEnded", turn: final });
+    return final;
+  }
+
+  private finalTurn(running: Running, result: ChatResult | undefined, failure: unknown): ChatTurn {
+    const base = { id: running.answerId, role: "assistant" as const };
+    if (!result) {
+      const message = failure instanceof Error ? failure.message : String(failure);
+      const unavailable = failure instanceof EngineUnavailableError;
+      const aborted = failure instanceof Error && failure.name === "AbortError";
+      if (!aborted) this.log(`Chat answer failed: ${failure instanceof Error ? (failure.stack ?? message) : message}`);
+      if (unavailable) {
+        this.notify({ level: "error", text: message, action: { label: "Select Model…", run: "selectModel" } });
+      } else if (!aborted) {
+        this.notify({ level: "error", text: `The model could not answer: ${message}`, action: { label: "Show Log", run: "showLog" } });
+      }
+      const end: AnswerEnd = aborted ? "stopped" : "error";
+      const notes = aborted ? [running.stopNote ?? "Stopped."] : [unavailable ? message : `The model could not answer: ${message}`];
+      return { ...base, text: running.text, end, notes };
+    }
+    const end: AnswerEnd = result.stopReason === "abort" ? "stopped" : result.stopReason === "maxTokens" ? "maxTokens" : "done";
+    const notes = [...result.notes];
+    if (end === "stopped") notes.push(running.stopNote ?? "Stopped.");
+    if (end === "maxTokens") notes.push(`The answer reached the ${this.settings().maxAnswerTokens}-token limit (slm.chat.maxAnswerTokens) and was cut off.`);
+    return {
+      ...base,
+      text: running.text,
+      end,
+      notes: notes.length > 0 ? notes : undefined,
+      stats: {
+        model: this.engine.state.modelName ?? "model",
+        generatedTokens: result.generatedTokens,
+        tokensPerSecond: result.tokensPerSecond,
+        timeToFirstTokenMs: result.timeToFirstTokenMs,
+        durationMs: result.durationMs,
+      },
+    };
+  }
+
+  /** Earlier turns as the model should see them: failed or empty answers, and their questions, left out. */
+  private promptHistory(): PromptMessage[] {
+    const turns = this.history.turns;
+    const messages: PromptMessage[] = [];
+    for (let i = 0; i < turns.length; i++) {
+      const turn = turns[i];
+      if (turn.role === "user") {
+        const answer = turns[i + 1];
+        if (!answer || answer.role !== "assistant" || answer.end === "error" || answer.text.trim() === "") continue;
+        messages.push({ role: "user", text: turn.text }, { role: "assistant", text: answer.text });
+        i++;
+      }
+    }
+    return messages;
+  }
+
+  private stopRunning(note: string | undefined): void {
+    const running = this.running;
+    if (!running || running.ended) return;
+    running.stopNote = note;
+    running.abort.abort();
+  }
+
+  private onEngineState(state: EngineState): void {
+    if (state.kind === "loading" || state.kind === "noModel" || state.kind === "error") {
+      this.stopRunning("Stopped: the model was changed or unloaded while it answered.");
+    }
+    this.post({ type: "modelStatus", model: modelStatus(state) });
+  }
+
+  private post(message: HostMessage): void {
+    if (this.disposed && message.type !== "answerEnded") return;
+    try {
+      this.sink?.post(message);
+    } catch (error) {
+      this.log(`Could not update the chat view: ${String(error)}`);
+    }
+  }
+}
+
+export function modelStatus(state: EngineState): ModelStatus {
+  return { kind: state.kind, modelName: state.modelName };
+}

@@ -1,0 +1,76 @@
+import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
+import type { LlamaModel, LlamaModule } from "../engine/llamaRuntime";
+import type { PromptMessage } from "./prompt";
+
+export type ChatWrapper = NodeLlamaCpp.ChatWrapper;
+export type ChatHistoryItem = NodeLlamaCpp.ChatHistoryItem;
+
+/**
+ * What the model is told before every conversation. Short on purpose: small models follow a
+ * few plain sentences better than the library's long generic default.
+ */
+export const SYSTEM_PROMPT = [
+  "You are a coding assistant running locally inside the user's code editor.",
+  "Answer questions about code clearly and briefly. Use Markdown; put code in fenced blocks with a language tag.",
+  "When asked to explain code, say what it does and why, then point out anything surprising or risky.",
+  "If you are not sure, say so.",
+].join(" ");
+
+export interface ResolvedTemplate {
+  readonly wrapper: ChatWrapper;
+  /** Set when the model has no usable template of its own and a default is used instead. */
+  readonly notice?: string;
+}
+
+const resolved = new WeakMap<LlamaModel, ResolvedTemplate>();
+
+/**
+ * The model's own chat template, read from the GGUF by node-llama-cpp (a specialized wrapper when
+ * it recognizes the template, else the Jinja template itself). Without one, node-llama-cpp would
+ * guess from the name and fall back to Llama 2's `[INST]` format, which is wrong for most
+ * current small models: use ChatML then, and say so.
+ */
+export function resolveTemplate(module: LlamaModule, model: LlamaModel): ResolvedTemplate {
+  const cached = resolved.get(model);
+  if (cached) return cached;
+  const hasTemplate = typeof model.fileInfo.metadata?.tokenizer?.chat_template === "string";
+  let result: ResolvedTemplate;
+  const guessed = module.resolveChatWrapper(model, { warningLogs: false });
+  if (hasTemplate) {
+    result = { wrapper: guessed };
+  } else {
+    const generic = guessed instanceof module.Llama2ChatWrapper || guessed instanceof module.GeneralChatWrapper;
+    const wrapper = generic ? new module.ChatMLChatWrapper() : guessed;
+    result = {
+      wrapper,
+      notice:
+        `This model file has no chat template, so the chat is formatted as ${generic ? "ChatML" : wrapper.wrapperName} (a guess). ` +
+        "If answers look garbled, use an instruct model whose GGUF includes its chat template.",
+    };
+  }
+  resolved.set(model, result);
+  return result;
+}
+
+export function toHistoryItems(messages: readonly PromptMessage[], withAnswerSlot: boolean): ChatHistoryItem[] {
+  const items: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
+    switch (message.role) {
+      case "system":
+        return { type: "system", text: message.text };
+      case "user":
+        return { type: "user", text: message.text };
+      case "assistant":
+        return { type: "model", response: [message.text] };
+    }
+  });
+  if (withAnswerSlot) items.push({ type: "model", response: [] });
+  return items;
+}
+
+/** Exact prompt size: the messages formatted with the template, tokenized by the model. */
+export function measureWith(wrapper: ChatWrapper, model: LlamaModel): (messages: readonly PromptMessage[]) => number {
+  return (messages) => {
+    const { contextText } = wrapper.generateContextState({ chatHistory: toHistoryItems(messages, true) });
+    return contextText.tokenize(model.tokenizer).length;
+  };
+}

@@ -1,0 +1,64 @@
+import * as vscode from "vscode";
+import { Commands } from "../commands/ids";
+import { SECTION } from "../config";
+import type { LocalModelEngine } from "../engine/engine";
+import { Disposable } from "../util/dispose";
+import { ChatService } from "./chatService";
+import { CHAT_VIEW_ID, ChatViewProvider } from "./chatView";
+import { explainSelection } from "./explainSelection";
+import { ChatHistory } from "./history";
+import type { ChatTurn } from "./protocol";
+import { resolveChatSettings, type ChatSettings } from "./settings";
+
+/** Arguments other code (and tests) may pass to `slm.openChat`. */
+export interface OpenChatArgs {
+  /** Ask this at once; the command then resolves with the answer. */
+  readonly query?: string;
+}
+
+/** The chat feature: history, service, view and its commands. */
+export class ChatFeature extends Disposable {
+  private settingsSnapshot: ChatSettings;
+  private readonly service: ChatService;
+  private readonly provider: ChatViewProvider;
+
+  constructor(context: vscode.ExtensionContext, engine: LocalModelEngine, log: vscode.LogOutputChannel) {
+    super();
+    this.settingsSnapshot = this.readSettings(log);
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration(`${SECTION}.chat`)) this.settingsSnapshot = this.readSettings(log);
+      }),
+    );
+    const history = new ChatHistory(context.workspaceState);
+    this.service = new ChatService(engine, history, () => this.settingsSnapshot, (message) => log.warn(message));
+    this._register({ dispose: () => void this.service.dispose() });
+    this.provider = this._register(new ChatViewProvider(context.extensionUri, this.service, log));
+    this._register(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, this.provider));
+
+    const explainDeps = { engine, service: this.service, settings: () => this.settingsSnapshot, showChat: () => this.provider.show(true) };
+    this._register(vscode.commands.registerCommand(Commands.openChat, (args?: OpenChatArgs) => this.openChat(args)));
+    this._register(vscode.commands.registerCommand(Commands.newChat, () => this.service.newChat()));
+    this._register(vscode.commands.registerCommand(Commands.explainSelection, () => explainSelection("explain", explainDeps)));
+    this._register(vscode.commands.registerCommand(Commands.summarizeSelection, () => explainSelection("summarize", explainDeps)));
+  }
+
+  private async openChat(args?: OpenChatArgs): Promise<ChatTurn | undefined> {
+    const query = typeof args?.query === "string" && args.query.trim() ? args.query : undefined;
+    await this.provider.show(query !== undefined);
+    return query ? this.service.ask(query) : undefined;
+  }
+
+  private readSettings(log: vscode.LogOutputChannel): ChatSettings {
+    const config = vscode.workspace.getConfiguration(`${SECTION}.chat`);
+    const { settings, notices } = resolveChatSettings({
+      maxAnswerTokens: config.get("maxAnswerTokens"),
+      temperature: config.get("temperature"),
+    });
+    for (const notice of notices) {
+      log.warn(notice);
+      void vscode.window.showWarningMessage(`SLM Assistant: ${notice}`);
+    }
+    return settings;
+  }
+}
