@@ -19,8 +19,22 @@ const extensionOptions = {
   logLevel: "info",
 };
 
+/** The chat webview (media/chat): browser code, one script and one stylesheet in dist/media. */
+/** @type {import('esbuild').BuildOptions} */
+const chatWebviewOptions = {
+  entryPoints: { chat: "media/chat/main.ts" },
+  bundle: true,
+  outdir: "dist/media",
+  platform: "browser",
+  target: "chrome120",
+  format: "iife",
+  sourcemap: false,
+  minify: production,
+  logLevel: "info",
+};
+
 async function main() {
-  const builds = [extensionOptions];
+  const builds = [extensionOptions, chatWebviewOptions];
   if (watch) {
     for (const options of builds) (await esbuild.context(options)).watch();
     return;

@@ -1,0 +1,2 @@
+// esbuild bundles imported CSS into dist/media/chat.css.
+declare module "*.css";
