@@ -26,6 +26,7 @@ import typescript from "highlight.js/lib/languages/typescript";
 import xml from "highlight.js/lib/languages/xml";
 import yaml from "highlight.js/lib/languages/yaml";
 import MarkdownIt from "markdown-it";
+import { stableBoundary } from "./blocks";
 
 const LANGUAGES = { bash, c, cpp, csharp, css, diff, go, java, javascript, json, kotlin, markdown, php, plaintext, python, ruby, rust, sql, swift, typescript, xml, yaml };
 for (const [name, language] of Object.entries(LANGUAGES)) hljs.registerLanguage(name, language);
@@ -138,31 +139,4 @@ export class MarkdownStream {
     this.live.replaceChildren(renderMarkdown(this.text.slice(this.committed)));
     this.onRendered(performance.now() - started);
   }
-}
-
-/**
- * The offset after the last blank line (outside any code fence) that is followed by a line
- * starting in column 0 — a point where Markdown blocks before it can no longer change.
- */
-export function stableBoundary(text: string, from: number): number {
-  let fence: { char: string; length: number } | undefined;
-  let boundary = from;
-  let position = from;
-  let previousBlank = false;
-  while (position < text.length) {
-    const newline = text.indexOf("\n", position);
-    if (newline < 0) break; // the last line may still grow
-    const line = text.slice(position, newline);
-    const fenceMatch = /^ {0,3}(`{3,}|~{3,})/.exec(line);
-    if (fence) {
-      if (fenceMatch && fenceMatch[1][0] === fence.char && fenceMatch[1].length >= fence.length && line.trim() === fenceMatch[1]) fence = undefined;
-    } else {
-      const blank = line.trim() === "";
-      if (previousBlank && !blank && !/^\s/.test(line) && !/^(?:[-+*]|\d{1,9}[.)])(?:\s|$)/.test(line)) boundary = position;
-      if (fenceMatch) fence = { char: fenceMatch[1][0], length: fenceMatch[1].length };
-      previousBlank = blank;
-    }
-    position = newline + 1;
-  }
-  return boundary;
 }
