@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import { LocalModelEngine, type LogLevel } from "./engine/engine";
+import { disposeSharedLlamas } from "./engine/llamaRuntime";
 import { readMachineFacts } from "./engine/settings";
 import { createApi, type SlmApi } from "./api";
 import { ChatFeature } from "./chat";
@@ -19,7 +20,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   context.subscriptions.push(log);
 
   const engine = new LocalModelEngine({ machine: readMachineFacts(), log: logTo(log) });
-  context.subscriptions.push({ dispose: () => void engine.dispose() });
+  context.subscriptions.push({ dispose: () => void engine.dispose().then(disposeSharedLlamas) });
 
   const controller = new ModelController(engine, log);
   context.subscriptions.push(controller, new EngineStatusBar(engine));

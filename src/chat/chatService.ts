@@ -78,11 +78,7 @@ export class ChatService {
     const earlier = this.promptHistory();
     const questionTurn: ChatTurn = { id: randomUUID(), role: "user", text: question };
     const answerTurn: ChatTurn = { id: randomUUID(), role: "assistant", text: "" };
-    await this.history.add(questionTurn);
-    this.post({ type: "turnAdded", turn: questionTurn });
-    await this.history.add(answerTurn);
-    this.post({ type: "turnAdded", turn: answerTurn });
-
+    // Registered before the first await, so a question asked right after this one stops it.
     let resolveDone!: () => void;
     const running: Running = {
       answerId: answerTurn.id,
@@ -93,6 +89,11 @@ export class ChatService {
     };
     this.running = running;
     try {
+      // Both turns go in together, so two questions asked at once cannot interleave.
+      const stored = this.history.add(questionTurn, answerTurn);
+      this.post({ type: "turnAdded", turn: questionTurn });
+      this.post({ type: "turnAdded", turn: answerTurn });
+      await stored;
       return await this.answer(running, earlier, question);
     } finally {
       if (this.running === running) this.running = undefined;

@@ -37,8 +37,8 @@ export class ChatHistory {
     return this.turnList.find((turn) => turn.id === id);
   }
 
-  add(turn: ChatTurn): Promise<void> {
-    this.turnList.push(turn);
+  add(...turns: ChatTurn[]): Promise<void> {
+    this.turnList.push(...turns);
     return this.persist();
   }
 

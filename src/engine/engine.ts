@@ -1,7 +1,10 @@
 import * as os from "node:os";
 import { Emitter } from "./events";
 import {
+  getSharedLlama,
   importLlamaModule,
+  onLlamaLog,
+  type GpuChoice,
   type GgufFileInfo,
   type Llama,
   type LlamaContext,
@@ -28,6 +31,8 @@ export interface EngineDeps {
   /** Bytes of memory available to a new allocation (MemAvailable on Linux). */
   readonly freeMemory?: () => number;
   readonly importLlama?: () => Promise<LlamaModule>;
+  /** The process-wide Llama for a backend; injectable for tests. */
+  readonly getLlama?: (gpu: GpuChoice) => Promise<Llama>;
 }
 
 export interface GenerateOptions {
@@ -100,7 +105,15 @@ export class LocalModelEngine {
   private readonly logBuffer = new LogBuffer();
   private disposed = false;
 
-  constructor(private readonly deps: EngineDeps) {}
+  private readonly logSubscription: { dispose(): void };
+
+  constructor(private readonly deps: EngineDeps) {
+    this.logSubscription = onLlamaLog((level, message) => {
+      this.logBuffer.push(message);
+      const mapped: LogLevel = level === "error" || level === "fatal" ? "error" : level === "warn" ? "warn" : "debug";
+      this.deps.log(mapped, `llama.cpp: ${message.trimEnd()}`);
+    });
+  }
 
   get state(): EngineState {
     return this.currentState;
@@ -191,8 +204,8 @@ export class LocalModelEngine {
     this.loadAbort?.abort();
     await this.applying.catch(() => undefined);
     await this.unload();
-    await this.llama?.instance.dispose().catch(() => undefined);
     this.llama = undefined;
+    this.logSubscription.dispose();
     this.stateEmitter.dispose();
   }
 
@@ -249,20 +262,10 @@ export class LocalModelEngine {
   }
 
   private async createLlama(gpu: EngineSettings["gpu"], signal: AbortSignal): Promise<void> {
-    await this.llama?.instance.dispose().catch(() => undefined);
     this.llama = undefined;
-    const module = await this.loadModule();
-    const options = {
-      build: "never" as const,
-      logLevel: module.LlamaLogLevel.warn,
-      logger: (level: string, message: string) => {
-        this.logBuffer.push(message);
-        this.deps.log(level === "error" || level === "fatal" ? "error" : level === "warn" ? "warn" : "debug", `llama.cpp: ${message.trimEnd()}`);
-      },
-    };
     let instance: Llama;
     try {
-      instance = await module.getLlama({ ...options, gpu: gpu === "off" ? false : gpu });
+      instance = await (this.deps.getLlama ?? getSharedLlama)(gpu === "off" ? false : gpu);
     } catch (error) {
       if (gpu === "off" || gpu === "auto") {
         throw new ModelProblem(
@@ -273,12 +276,9 @@ export class LocalModelEngine {
       }
       // The explicit backend is not available here: run on the CPU and say so.
       this.deps.log("warn", `The ${gpu} backend is not available on this machine; using the CPU instead. (${String(error)})`);
-      instance = await module.getLlama({ ...options, gpu: false });
+      instance = await (this.deps.getLlama ?? getSharedLlama)(false);
     }
-    if (signal.aborted) {
-      await instance.dispose();
-      throw new Error("aborted");
-    }
+    if (signal.aborted) throw new Error("aborted");
     this.llama = { gpu, instance };
     this.deps.log("info", `llama.cpp ready: backend ${instance.gpu === false ? "CPU" : instance.gpu}, build ${instance.buildType}`);
   }
@@ -307,7 +307,7 @@ export class LocalModelEngine {
       });
     } catch (error) {
       if (signal.aborted) throw error;
-      throw explainLoadFailure(file, error, this.logBuffer.since(mark), architecture);
+      throw explainLoadFailure(file, error, await this.logSince(mark), architecture);
     }
     const summary: ModelSummary = {
       path: file,
@@ -321,6 +321,12 @@ export class LocalModelEngine {
       "info",
       `Loaded ${summary.name} (${architecture}, ${formatBytes(sizeBytes)}, trained for ${summary.trainContextSize ?? "?"} tokens) from ${file} in ${Date.now() - started} ms`,
     );
+  }
+
+  /** llama.cpp's log lines reach us asynchronously, sometimes after the failure they explain. */
+  private async logSince(mark: number): Promise<string[]> {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return this.logBuffer.since(mark);
   }
 
   private async readHeader(module: LlamaModule, file: string): Promise<GgufFileInfo> {
@@ -375,7 +381,7 @@ export class LocalModelEngine {
       });
     } catch (error) {
       if (signal.aborted) throw error;
-      throw explainLoadFailure(model.summary.path, error, this.logBuffer.since(mark), model.summary.architecture);
+      throw explainLoadFailure(model.summary.path, error, await this.logSince(mark), model.summary.architecture);
     }
     const sequences = new Map<Lane, LlamaContextSequence>(LANES.map((lane) => [lane, instance.getSequence()]));
     this.context = { key: contextKey(settings), instance, sequences, contextSize: instance.contextSize, flashAttention };

@@ -20,3 +20,46 @@ export function importLlamaModule(): Promise<LlamaModule> {
   modulePromise ??= import("node-llama-cpp");
   return modulePromise;
 }
+
+export type LlamaLogListener = (level: string, message: string) => void;
+export type GpuChoice = false | "auto" | "cuda" | "vulkan" | "metal";
+
+const logListeners = new Set<LlamaLogListener>();
+const sharedLlamas = new Map<string, Promise<Llama>>();
+
+/**
+ * llama.cpp's backend and log callback are process-wide, so each backend choice gets one shared
+ * Llama instance for the life of the process: disposing one while another is in use breaks the
+ * other, and a second instance steals the first one's log lines.
+ */
+export function getSharedLlama(gpu: GpuChoice): Promise<Llama> {
+  const key = String(gpu);
+  let llama = sharedLlamas.get(key);
+  if (!llama) {
+    llama = importLlamaModule().then((module) =>
+      module.getLlama({
+        gpu,
+        build: "never",
+        logLevel: module.LlamaLogLevel.warn,
+        logger: (level, message) => {
+          for (const listener of logListeners) listener(level, message);
+        },
+      }),
+    );
+    sharedLlamas.set(key, llama);
+    llama.catch(() => sharedLlamas.delete(key));
+  }
+  return llama;
+}
+
+export function onLlamaLog(listener: LlamaLogListener): { dispose(): void } {
+  logListeners.add(listener);
+  return { dispose: () => logListeners.delete(listener) };
+}
+
+/** For deactivation: frees every backend this process started. */
+export async function disposeSharedLlamas(): Promise<void> {
+  const all = [...sharedLlamas.values()];
+  sharedLlamas.clear();
+  await Promise.all(all.map((llama) => llama.then((instance) => instance.dispose()).catch(() => undefined)));
+}
