@@ -60,8 +60,8 @@ export function trimClosersBeforeNextLine(text: string, ctx: PostprocessContext)
 }
 
 /**
- * How wrong a line's brackets and quotes are: closers without an opener, plus one if it ends
- * inside a string, plus doubled `;;` / `,,`. Brackets inside strings are not counted.
+ * How wrong a text's brackets and quotes are: closers without an opener, openers left open, one
+ * more if it ends inside a string, and doubled `;;` / `,,`. Brackets inside strings do not count.
  */
 export function imbalance(text: string): number {
   const stack: string[] = [];
@@ -83,7 +83,7 @@ export function imbalance(text: string): number {
     }
   }
   const doubled = (text.match(/;;|,,/g) ?? []).length;
-  return unmatched + (quote !== undefined ? 1 : 0) + doubled;
+  return unmatched + stack.length + (quote !== undefined ? 1 : 0) + doubled;
 }
 
 /** How many of the closers at the very end of `text` close nothing opened within `text`. */

@@ -1,10 +1,12 @@
-import { isBlank, nextNonBlankLine, splitLines } from "./text";
+import { imbalance } from "./closers";
+import { isBlank, linesAfterCursor, splitLines } from "./text";
 import type { PostprocessContext } from "./types";
 
 /** Drops a completion that only repeats what already stands right of the cursor. */
 export function dropRepeatOfRightText(text: string, ctx: PostprocessContext): string {
   const completion = text.trim();
-  return completion.length > 0 && ctx.suffix.trimStart().startsWith(completion) ? "" : text;
+  const rightStart = ctx.suffix.search(/\S/);
+  return completion.length > 0 && rightStart >= 0 && ctx.suffix.startsWith(completion, rightStart) ? "" : text;
 }
 
 /**
@@ -15,29 +17,44 @@ export function stopAtSuffixRepeat(text: string, ctx: PostprocessContext): strin
   return stopAtNextLine(stopAtLineSuffix(text, ctx), ctx);
 }
 
-/** The completion rewrites the rest of the current line: keep what comes before that. */
+/**
+ * The completion rewrites the rest of the current line: keep what comes before that, unless the
+ * brackets say the completion's end was its own (`print(|)` + `f(x)` keeps its `)`).
+ */
 export function stopAtLineSuffix(text: string, ctx: PostprocessContext): string {
   const rest = ctx.lineSuffix.trim();
   if (rest.length === 0) return text;
   const lines = splitLines(text);
   const first = lines[0]!.trimEnd();
-  if (lines.length > 1 && first.endsWith(rest)) return first.slice(0, first.length - rest.length);
   const whole = text.trimEnd();
-  if (whole.endsWith(rest)) return whole.slice(0, whole.length - rest.length);
+  const candidate = lines.length > 1 && first.endsWith(rest)
+    ? first.slice(0, first.length - rest.length)
+    : whole.endsWith(rest) ? whole.slice(0, whole.length - rest.length) : undefined;
+  if (candidate === undefined) return text;
+  const line = (middle: string): string => ctx.linePrefix + middle + ctx.lineSuffix;
+  return imbalance(line(candidate)) <= imbalance(line(text)) ? candidate : text;
+}
+
+/**
+ * The completion reaches the document's next non-blank lines: cut before the repeated line. The
+ * very next line matches alone; the two after it only as a pair, so one common line does not cut.
+ */
+export function stopAtNextLine(text: string, ctx: PostprocessContext): string {
+  const next = nextNonBlankLines(ctx, 3);
+  if (next.length === 0) return text;
+  const lines = splitLines(text);
+  // The first line shares the cursor's line: compare it whole, as it will read.
+  const whole = [ctx.linePrefix + lines[0]! + (lines.length === 1 ? ctx.lineSuffix : ""), ...lines.slice(1)];
+  for (let i = 0; i < whole.length; i++) {
+    const repeats = sameLine(whole[i]!, next[0]!) || [1, 2].some((j) =>
+      next[j + 1] !== undefined && i + 1 < whole.length && sameLine(whole[i]!, next[j]!) && sameLine(whole[i + 1]!, next[j + 1]!));
+    if (repeats) return lines.slice(0, i).join("\n");
+  }
   return text;
 }
 
-/** The completion reaches the document's next non-blank line: cut before the repeated line. */
-export function stopAtNextLine(text: string, ctx: PostprocessContext): string {
-  const next = nextNonBlankLine(ctx);
-  if (next === undefined) return text;
-  const lines = splitLines(text);
-  for (let i = 0; i < lines.length; i++) {
-    // The first line shares the cursor's line: compare it whole, as it will read.
-    const line = i > 0 ? lines[i]! : ctx.linePrefix + lines[0]! + (lines.length === 1 ? ctx.lineSuffix : "");
-    if (sameLine(line, next)) return lines.slice(0, i).join("\n");
-  }
-  return text;
+function nextNonBlankLines(ctx: PostprocessContext, count: number): string[] {
+  return linesAfterCursor(ctx).filter((line) => !isBlank(line)).slice(0, count);
 }
 
 /**
