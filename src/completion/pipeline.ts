@@ -1,0 +1,441 @@
+import { EngineUnavailableError, type LocalModelEngine, type Session } from "../engine/engine";
+import type { LlamaModel, Token } from "../engine/llamaRuntime";
+import { SuggestionCache, cacheBeforeChars } from "./cache";
+import { ExtraContext } from "./extraContext";
+import { buildFimPrompt, type FimChunk, type FimFormat, type FimPiece } from "./fim";
+import { runFim, type FimRunResult } from "./fimRunner";
+import { detectModelFim } from "./modelFim";
+import { allowsMultiline, postprocessCompletion, type PostprocessContext } from "./postprocess";
+import type { CompletionOutcome, CompletionRequest, CompletionSettings, RequestTimings, TextSource } from "./types";
+import { WindowPlanner, sliceText, type PromptWindow, type WindowBudget } from "./window";
+
+/** Characters per token assumed until the model's own ratio has been seen. */
+const INITIAL_CHARS_PER_TOKEN = 3;
+/** Prompt evaluation runs in slices this long so an abort takes effect between them. */
+const EVAL_SLICE = 128;
+
+export interface PipelineDeps {
+  readonly engine: LocalModelEngine;
+  readonly settings: () => CompletionSettings;
+  readonly log: (message: string) => void;
+}
+
+interface ModelFim {
+  readonly modelPath: string;
+  readonly model: LlamaModel;
+  readonly format?: FimFormat;
+  readonly refusal?: string;
+  readonly stopTokens: ReadonlySet<Token>;
+  readonly stopStrings: readonly string[];
+}
+
+interface BuiltPrompt {
+  readonly tokens: Token[];
+  readonly window: PromptWindow;
+  readonly chunks: readonly FimChunk[];
+}
+
+/**
+ * The completion pipeline, top to bottom: cache → context window → FIM prompt → engine (KV reuse)
+ * → post-processing → cache. Knows nothing of VS Code; takes plain data and an AbortSignal.
+ */
+export class CompletionPipeline {
+  readonly extraContext = new ExtraContext();
+  private readonly planner = new WindowPlanner();
+  private readonly cache = new SuggestionCache();
+  private readonly tokenCache = new Map<string, Token[]>();
+  /** Extra chunks in use; they change only during warm-up, since the prompt starts with them. */
+  private chunks: readonly FimChunk[] = [];
+  private fim?: ModelFim;
+  private charsPerToken = INITIAL_CHARS_PER_TOKEN;
+  private inflight?: AbortController;
+
+  constructor(private readonly deps: PipelineDeps) {}
+
+  /** The rest of a suggestion the user is typing along with, with no model call. */
+  fromCache(request: CompletionRequest): string | undefined {
+    return this.cache.lookup(this.cacheKey(request));
+  }
+
+  async complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionOutcome> {
+    const started = performance.now();
+    const cached = this.fromCache(request);
+    if (cached) return { kind: "suggestion", text: cached, fromCache: true };
+
+    const own = this.takeOver(signal);
+    try {
+      return await this.generate(request, own.signal, started);
+    } finally {
+      own.done();
+    }
+  }
+
+  /**
+   * Idle warm-up: moves the anchor to the cursor, takes in new extra context, and evaluates the
+   * prompt into the KV cache so the next request only evaluates what the user types next.
+   */
+  async warm(request: CompletionRequest, signal?: AbortSignal): Promise<FimRunResult | undefined> {
+    const own = this.takeOver(signal);
+    try {
+      const fim = await this.modelFim();
+      if (!fim.format) return undefined;
+      this.chunks = this.selectChunks(request);
+      const prompt = this.buildPrompt(request, fim, true);
+      return await this.deps.engine.withSession(
+        "completion",
+        own.signal,
+        (session) => this.evaluate(session, fim, prompt, { evaluateOnly: true, signal: own.signal }),
+        () => undefined,
+      );
+    } catch (error) {
+      if (error instanceof EngineUnavailableError || isAbort(error)) return undefined;
+      throw error;
+    } finally {
+      own.done();
+    }
+  }
+
+  /**
+   * After a suggestion was shown: computes the suggestion that follows accepting it, so Tab then
+   * a pause shows the next one at once. The accepted text is mostly in the KV cache already.
+   */
+  async prefetchAfter(request: CompletionRequest, suggestion: string, signal?: AbortSignal): Promise<void> {
+    const accepted = withInsertedText(request, suggestion);
+    if (this.fromCache(accepted)) return;
+    const outcome = await this.complete(accepted, signal).catch(() => undefined);
+    if (outcome?.kind === "suggestion") this.deps.log(`prefetched ${outcome.text.length} chars after the shown suggestion`);
+  }
+
+  /** Forget everything tied to the model (after a model change). */
+  reset(): void {
+    this.fim = undefined;
+    this.cache.clear();
+    this.tokenCache.clear();
+    this.planner.reset();
+  }
+
+  // ---- stages --------------------------------------------------------------------------------
+
+  private async generate(request: CompletionRequest, signal: AbortSignal, started: number): Promise<CompletionOutcome> {
+    const timings: RequestTimings = {
+      contextMs: 0, tokenizeMs: 0, queueMs: 0, evalMs: 0, generateMs: 0, postprocessMs: 0, totalMs: 0,
+      promptTokens: 0, reusedTokens: 0, evaluatedTokens: 0, generatedTokens: 0,
+    };
+    let fim: ModelFim;
+    try {
+      fim = await this.modelFim();
+    } catch (error) {
+      if (error instanceof EngineUnavailableError) return { kind: "dropped", reason: "noModel", detail: error.message };
+      throw error;
+    }
+    if (!fim.format) return { kind: "dropped", reason: "noFim", detail: fim.refusal };
+    if (looksBinary(request)) return { kind: "dropped", reason: "binary", detail: "The file looks binary." };
+
+    const contextStarted = performance.now();
+    const prompt = this.buildPrompt(request, fim, false);
+    timings.contextMs = performance.now() - contextStarted;
+
+    const settings = this.deps.settings();
+    const ppContext = postprocessContext(request, prompt.window, settings);
+    const queued = performance.now();
+    let result: FimRunResult | undefined;
+    try {
+      result = await this.deps.engine.withSession(
+        "completion",
+        signal,
+        (session) => {
+          timings.queueMs = performance.now() - queued;
+          return this.evaluate(session, fim, prompt, {
+            maxTokens: settings.maxTokens,
+            maxTimeMs: settings.maxTimeMs,
+            stopAtNewline: !allowsMultiline(ppContext),
+            signal,
+          });
+        },
+        () => undefined,
+      );
+    } catch (error) {
+      if (error instanceof EngineUnavailableError) return { kind: "dropped", reason: "noModel", detail: error.message };
+      if (isAbort(error)) return { kind: "dropped", reason: "cancelled", timings: finish(timings, started) };
+      throw error;
+    }
+    if (!result || result.stopReason === "abort") return { kind: "dropped", reason: "cancelled", timings: finish(timings, started) };
+    Object.assign(timings, {
+      evalMs: result.evalMs, generateMs: result.generateMs, promptTokens: result.promptTokens,
+      reusedTokens: result.reusedTokens, evaluatedTokens: result.evaluatedTokens, generatedTokens: result.generatedTokens,
+    });
+
+    const postStarted = performance.now();
+    const processed = postprocessCompletion(result.text, ppContext);
+    timings.postprocessMs = performance.now() - postStarted;
+    finish(timings, started);
+    if (!processed.text) {
+      const reason = result.stopReason === "timeout" && !result.text.trim() ? "timeout" : result.text.trim() ? "filtered" : "empty";
+      return { kind: "dropped", reason, detail: processed.droppedBy, timings };
+    }
+    this.cache.store(this.cacheKey(request), processed.text);
+    return { kind: "suggestion", text: processed.text, fromCache: false, timings, filter: processed.changedBy.join(",") || undefined };
+  }
+
+  private async evaluate(
+    session: Session,
+    fim: ModelFim,
+    prompt: BuiltPrompt,
+    options: { maxTokens?: number; maxTimeMs?: number; stopAtNewline?: boolean; evaluateOnly?: boolean; signal: AbortSignal },
+  ): Promise<FimRunResult> {
+    const reused = Math.min(session.sequence.compareContextTokens(prompt.tokens).firstDifferentIndex, prompt.tokens.length - 1);
+    const slicesStarted = performance.now();
+    await evaluateInSlices(session, prompt.tokens, options.signal);
+    const slicesMs = performance.now() - slicesStarted;
+    const result = await runFim(session, {
+      prompt: prompt.tokens,
+      maxTokens: options.maxTokens ?? 0,
+      maxTimeMs: options.maxTimeMs ?? 0,
+      stopTokens: fim.stopTokens,
+      stopStrings: fim.stopStrings,
+      stopAtNewline: options.stopAtNewline ?? false,
+      evaluateOnly: options.evaluateOnly,
+      signal: options.signal,
+    });
+    if (options.evaluateOnly) return { ...result, evalMs: result.evalMs + slicesMs };
+    // Report against what the sequence held before this request, including the sliced evaluation.
+    return { ...result, reusedTokens: reused, evaluatedTokens: result.promptTokens - reused, evalMs: result.evalMs + slicesMs };
+  }
+
+  private buildPrompt(request: CompletionRequest, fim: ModelFim, reanchor: boolean): BuiltPrompt {
+    const format = fim.format!;
+    const budget = this.budget();
+    const window = this.planner.plan(request, budget, reanchor);
+    const parts = { prefix: window.prefix, suffix: window.suffix, chunks: this.chunks, fileName: request.fileName, languageId: request.languageId };
+    const pieces: FimPiece[] = [...buildFimPrompt(format, parts, { includeBos: true }).pieces];
+    // The text typed since the anchor goes last, as the start of the middle (see window.ts).
+    if (window.middle) pieces.push({ text: window.middle, role: "prefix", trimLeadingSpace: true });
+    const tokens = this.tokenizePieces(fim.model, pieces);
+    const textChars = window.prefix.length + window.suffix.length + window.middle.length;
+    if (textChars > 256) this.charsPerToken = Math.min(6, Math.max(1.5, textChars / Math.max(1, tokens.length)));
+    return { tokens: this.fitToContext(tokens), window, chunks: this.chunks };
+  }
+
+  /** Token budget split: suffix ~15%, extra chunks ~20%, prefix the rest, leaving room to generate. */
+  private budget(): WindowBudget {
+    const contextSize = this.deps.engine.state.contextSize ?? 4096;
+    const settings = this.deps.settings();
+    const middleTokens = Math.min(512, Math.floor(contextSize * 0.1));
+    const available = Math.max(128, contextSize - settings.maxTokens - middleTokens - 64);
+    const suffixTokens = Math.min(512, Math.floor(available * 0.15));
+    const chunkTokens = this.chunks.length ? Math.min(1024, Math.floor(available * 0.2)) : 0;
+    const prefixTokens = Math.min(2048, available - suffixTokens - chunkTokens);
+    const chars = (tokens: number) => Math.floor(tokens * this.charsPerToken);
+    return { prefixChars: chars(prefixTokens), suffixChars: chars(suffixTokens), middleChars: chars(middleTokens), middleLines: 16 };
+  }
+
+  /** Never send more than fits: drop the oldest prompt tokens after the first (rare: estimates are conservative). */
+  private fitToContext(tokens: Token[]): Token[] {
+    const contextSize = this.deps.engine.state.contextSize ?? 4096;
+    const limit = contextSize - this.deps.settings().maxTokens - 8;
+    if (tokens.length <= limit) return tokens;
+    this.deps.log(`prompt of ${tokens.length} tokens cut to ${limit} to fit the context`);
+    this.charsPerToken *= 0.8;
+    return [tokens[0]!, ...tokens.slice(tokens.length - limit + 1)];
+  }
+
+  private tokenizePieces(model: LlamaModel, pieces: readonly FimPiece[]): Token[] {
+    const tokens: Token[] = [];
+    for (const piece of pieces) {
+      const special = "special" in piece;
+      const text = special ? piece.special : piece.text;
+      const key = `${special ? "S" : piece.trimLeadingSpace ? "T" : "L"}${text}`;
+      let pieceTokens = this.tokenCache.get(key);
+      if (!pieceTokens) {
+        pieceTokens = special ? model.tokenize(text, true) : model.tokenize(text, false, piece.trimLeadingSpace ? "trimLeadingSpace" : undefined);
+        // Only long pieces (prefix, suffix, chunks) are worth keeping; they are the stable ones.
+        if (text.length > 64) this.rememberTokens(key, pieceTokens);
+      }
+      tokens.push(...pieceTokens);
+    }
+    return tokens;
+  }
+
+  private rememberTokens(key: string, tokens: Token[]): void {
+    this.tokenCache.set(key, tokens);
+    if (this.tokenCache.size > 32) this.tokenCache.delete(this.tokenCache.keys().next().value!);
+  }
+
+  private selectChunks(request: CompletionRequest): FimChunk[] {
+    const around = sliceText(
+      request.text,
+      { line: Math.max(0, request.cursor.line - 32), character: 0 },
+      { line: Math.min(request.text.lineCount - 1, request.cursor.line + 32), character: 0 },
+    );
+    const budgetChars = Math.floor(Math.min(1024, (this.deps.engine.state.contextSize ?? 4096) * 0.2) * this.charsPerToken);
+    return this.extraContext
+      .select(budgetChars, around)
+      .filter((chunk) => chunk.file !== request.fileName)
+      .map((chunk) => ({ fileName: chunk.file, text: chunk.text }));
+  }
+
+  private async modelFim(): Promise<ModelFim> {
+    const state = this.deps.engine.state;
+    if (this.fim && state.modelPath === this.fim.modelPath && (state.kind === "ready" || state.kind === "busy")) return this.fim;
+    const { engine } = this.deps;
+    const fim = await engine.withSession(
+      "completion",
+      undefined,
+      async ({ model }) => {
+        const modelPath = engine.state.modelPath ?? "";
+        const detection = detectModelFim(model, modelPath);
+        const stopTexts = detection.format?.stopTokens ?? [];
+        const stopTokens = new Set<Token>();
+        for (const text of stopTexts) {
+          const ids = model.tokenize(text, true);
+          if (ids.length === 1) stopTokens.add(ids[0]!);
+        }
+        const result: ModelFim = {
+          modelPath,
+          model,
+          format: detection.format,
+          refusal: detection.refusal?.message,
+          stopTokens,
+          stopStrings: detection.format ? buildFimPrompt(detection.format, { prefix: "", suffix: "" }).stopStrings : [],
+        };
+        return result;
+      },
+      () => {
+        throw new EngineUnavailableError("cancelled");
+      },
+    );
+    if (fim.modelPath !== this.fim?.modelPath) {
+      this.reset();
+      this.deps.log(
+        fim.format
+          ? `FIM format: ${fim.format.label}, layout ${fim.format.defaultLayout}, stops ${fim.format.stopTokens.join(" ")}`
+          : `No FIM: ${fim.refusal}`,
+      );
+    }
+    this.fim = fim;
+    return fim;
+  }
+
+  /** Each new request (or warm-up) cancels the previous one: one generation in flight, ever. */
+  private takeOver(signal: AbortSignal | undefined): { signal: AbortSignal; done: () => void } {
+    this.inflight?.abort();
+    const controller = new AbortController();
+    this.inflight = controller;
+    const forward = () => controller.abort();
+    signal?.addEventListener("abort", forward, { once: true });
+    if (signal?.aborted) controller.abort();
+    return {
+      signal: controller.signal,
+      done: () => {
+        signal?.removeEventListener("abort", forward);
+        if (this.inflight === controller) this.inflight = undefined;
+      },
+    };
+  }
+
+  private cacheKey(request: CompletionRequest): { documentKey: string; before: string; after: string } {
+    const { text, cursor } = request;
+    const beforeChars = cacheBeforeChars(this.deps.settings().maxTokens * 8);
+    const before = textBefore(text, cursor, beforeChars);
+    const after = textAfter(text, cursor, 200);
+    return { documentKey: request.documentKey, before, after };
+  }
+}
+
+/** Evaluates all but the last few prompt tokens in slices, so an abort is honoured between them. */
+async function evaluateInSlices(session: Session, tokens: readonly Token[], signal: AbortSignal): Promise<void> {
+  const { sequence } = session;
+  const common = sequence.compareContextTokens([...tokens]).firstDifferentIndex;
+  if (tokens.length - common <= EVAL_SLICE) return;
+  await sequence.adaptStateToTokens(tokens.slice(0, common), false);
+  let at = sequence.nextTokenIndex;
+  while (tokens.length - 1 - at > EVAL_SLICE) {
+    if (signal.aborted) return;
+    await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(at, at + EVAL_SLICE));
+    at += EVAL_SLICE;
+  }
+}
+
+function postprocessContext(request: CompletionRequest, window: PromptWindow, settings: CompletionSettings): PostprocessContext {
+  const line = request.text.lineAt(request.cursor.line);
+  const indentUnit = request.insertSpaces === false ? "\t" : request.tabSize ? " ".repeat(request.tabSize) : undefined;
+  return {
+    prefix: window.prefix + window.middle,
+    suffix: window.suffix,
+    linePrefix: line.slice(0, request.cursor.character),
+    lineSuffix: line.slice(request.cursor.character),
+    indentUnit,
+    eol: request.eol,
+    multiline: settings.multiline,
+    languageId: request.languageId,
+  };
+}
+
+function finish(timings: RequestTimings, started: number): RequestTimings {
+  timings.totalMs = performance.now() - started;
+  return timings;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === "AbortError" || /abort/i.test(error.message));
+}
+
+/** NUL characters near the cursor mean a binary file: completing it would only produce noise. */
+function looksBinary(request: CompletionRequest): boolean {
+  const { text, cursor } = request;
+  for (let line = Math.max(0, cursor.line - 8); line <= Math.min(text.lineCount - 1, cursor.line + 8); line++) {
+    if (text.lineAt(line).slice(0, 4096).includes("\u0000")) return true;
+  }
+  return false;
+}
+
+function textBefore(text: TextSource, cursor: { line: number; character: number }, chars: number): string {
+  const parts = [text.lineAt(cursor.line).slice(0, cursor.character)];
+  let used = parts[0]!.length;
+  for (let line = cursor.line - 1; line >= 0 && used < chars; line--) {
+    const lineText = text.lineAt(line);
+    parts.unshift(lineText.length > chars ? lineText.slice(-chars) : lineText);
+    used += lineText.length + 1;
+  }
+  const joined = parts.join("\n");
+  return joined.length > chars ? joined.slice(-chars) : joined;
+}
+
+function textAfter(text: TextSource, cursor: { line: number; character: number }, chars: number): string {
+  const parts = [text.lineAt(cursor.line).slice(cursor.character)];
+  let used = parts[0]!.length;
+  for (let line = cursor.line + 1; line < text.lineCount && used < chars; line++) {
+    const lineText = text.lineAt(line).slice(0, chars);
+    parts.push(lineText);
+    used += lineText.length + 1;
+  }
+  return parts.join("\n").slice(0, chars);
+}
+
+/** The request as it would be after inserting `inserted` at the cursor (for pre-fetching). */
+export function withInsertedText(request: CompletionRequest, inserted: string): CompletionRequest {
+  const { text, cursor } = request;
+  const insertedLines = inserted.replace(/\r\n?/g, "\n").split("\n");
+  const line = text.lineAt(cursor.line);
+  const head = line.slice(0, cursor.character);
+  const tail = line.slice(cursor.character);
+  const newLines =
+    insertedLines.length === 1
+      ? [head + insertedLines[0] + tail]
+      : [head + insertedLines[0], ...insertedLines.slice(1, -1), insertedLines[insertedLines.length - 1] + tail];
+  const extra = newLines.length - 1;
+  const source: TextSource = {
+    lineCount: text.lineCount + extra,
+    lineAt: (n) => {
+      if (n < cursor.line) return text.lineAt(n);
+      if (n <= cursor.line + extra) return newLines[n - cursor.line]!;
+      return text.lineAt(n - extra);
+    },
+  };
+  const last = insertedLines[insertedLines.length - 1]!;
+  return {
+    ...request,
+    text: source,
+    cursor: { line: cursor.line + extra, character: extra === 0 ? cursor.character + last.length : last.length },
+  };
+}
