@@ -5,6 +5,7 @@ import { readMachineFacts } from "./engine/settings";
 import { createApi, type SlmApi } from "./api";
 import { ChatFeature } from "./chat";
 import { Commands } from "./commands/ids";
+import { CompletionFeature } from "./completion/editor/feature";
 import { selectModel } from "./commands/selectModel";
 import { showStatusMenu } from "./commands/statusMenu";
 import { ModelController } from "./modelController";
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   const controller = new ModelController(engine, log);
   context.subscriptions.push(controller, new EngineStatusBar(engine));
   context.subscriptions.push(new ChatFeature(context, engine, log));
+  context.subscriptions.push(new CompletionFeature(engine, log));
 
   context.subscriptions.push(
     vscode.commands.registerCommand(Commands.selectModel, selectModel),

@@ -9,6 +9,9 @@ export const Commands = {
   newChat: "slm.newChat",
   explainSelection: "slm.explainSelection",
   summarizeSelection: "slm.summarizeSelection",
+  toggleCompletion: "slm.toggleCompletion",
+  triggerCompletion: "slm.triggerCompletion",
+  copyForContext: "slm.copyForContext",
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

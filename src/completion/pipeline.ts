@@ -75,12 +75,16 @@ export class CompletionPipeline {
    * prompt into the KV cache so the next request only evaluates what the user types next.
    */
   async warm(request: CompletionRequest, signal?: AbortSignal): Promise<FimRunResult | undefined> {
+    // A request still running warms the cache itself; never cancel it for a warm-up.
+    if (this.inflight) return undefined;
     const own = this.takeOver(signal);
     try {
       const fim = await this.modelFim();
       if (!fim.format) return undefined;
-      this.chunks = this.selectChunks(request);
-      const prompt = this.buildPrompt(request, fim, true);
+      // Moving the anchor or the extra context re-evaluates the rest of the prompt: only when worth it.
+      const refresh = this.planner.needsRefresh(request, this.budget());
+      if (refresh) this.chunks = this.selectChunks(request);
+      const prompt = this.buildPrompt(request, fim, refresh);
       return await this.deps.engine.withSession(
         "completion",
         own.signal,

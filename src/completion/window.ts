@@ -31,6 +31,8 @@ export interface WindowBudget {
 
 /** Prefix windows start on a multiple of this many lines, so small cursor moves keep the start. */
 const PREFIX_LINE_QUANTUM = 16;
+/** Idle warm-up moves the anchor once the middle spans more lines than this. */
+const REFRESH_AFTER_LINES = 4;
 /** Within a very long line, anchors and starts sit on multiples of this many characters. */
 const CHAR_QUANTUM = 128;
 
@@ -57,6 +59,15 @@ export class WindowPlanner {
       prefixStart,
       anchor,
     };
+  }
+
+  /**
+   * Whether idle time should move the anchor to the cursor: there is none for this place, or the
+   * middle has grown past a few lines (each later keystroke would re-send it as middle text).
+   */
+  needsRefresh(request: CompletionRequest, budget: WindowBudget): boolean {
+    const kept = this.keptAnchor(request, budget);
+    return !kept || request.cursor.line - kept.anchor.line > REFRESH_AFTER_LINES;
   }
 
   /** Forget the anchor (e.g. when the document changed above it). */

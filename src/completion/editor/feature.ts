@@ -1,0 +1,142 @@
+import * as vscode from "vscode";
+import type { LocalModelEngine } from "../../engine/engine";
+import { Commands } from "../../commands/ids";
+import { Disposable } from "../../util/dispose";
+import { languageEnabled } from "../gates";
+import { CompletionPipeline } from "../pipeline";
+import type { CompletionSettings } from "../types";
+import { InlineProvider } from "./provider";
+import { toCompletionRequest } from "./request";
+import { readCompletionSettings } from "./settings";
+import { CompletionStatusItem } from "./statusItem";
+
+/** After this long without typing or moving, the KV cache is warmed for the cursor's place. */
+const WARM_AFTER_IDLE_MS = 400;
+
+/**
+ * Inline completion: the provider, its status item, and what keeps the model ready for the next
+ * keystroke (extra context from files the user works with, warm-up while they are idle).
+ */
+export class CompletionFeature extends Disposable {
+  private settings: CompletionSettings = readCompletionSettings();
+  private readonly pipeline: CompletionPipeline;
+  private readonly provider: InlineProvider;
+  private readonly status: CompletionStatusItem;
+  private warmTimer?: NodeJS.Timeout;
+  private warming?: AbortController;
+  private modelPath?: string;
+
+  constructor(
+    private readonly engine: LocalModelEngine,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this.pipeline = new CompletionPipeline({ engine, settings: () => this.settings, log: (m) => log.info(m) });
+    this.status = this._register(new CompletionStatusItem());
+    this.provider = new InlineProvider(this.pipeline, engine, () => this.settings, this.status, log);
+    if (!this.settings.enabled) this.status.set({ kind: "off" });
+
+    this._register(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, this.provider));
+    this._register(vscode.commands.registerCommand(Commands.toggleCompletion, () => this.toggle()));
+    this._register(
+      vscode.commands.registerCommand(Commands.triggerCompletion, () =>
+        vscode.commands.executeCommand("editor.action.inlineSuggest.trigger"),
+      ),
+    );
+    this._register(vscode.commands.registerCommand(Commands.copyForContext, () => this.copyForContext()));
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!event.affectsConfiguration("slm.completion")) return;
+        this.settings = readCompletionSettings();
+        this.status.set(this.settings.enabled ? { kind: "idle" } : { kind: "off" });
+      }),
+    );
+    this._register(
+      engine.onDidChangeState((state) => {
+        if (state.kind === "ready" && state.modelPath !== this.modelPath) {
+          this.modelPath = state.modelPath;
+          this.pipeline.reset();
+          this.scheduleWarm();
+        }
+      }),
+    );
+    this.trackActivity();
+    this._register({ dispose: () => this.cancelWarm() });
+  }
+
+  private trackActivity(): void {
+    this._register(
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        if (editor) this.rememberAround(editor.document, editor.selection.active.line);
+        this.scheduleWarm();
+      }),
+    );
+    this._register(
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (event.document !== vscode.window.activeTextEditor?.document || event.contentChanges.length === 0) return;
+        this.provider.debounce.noteKeystroke();
+        this.scheduleWarm();
+      }),
+    );
+    this._register(vscode.window.onDidChangeTextEditorSelection(() => this.scheduleWarm()));
+    this._register(
+      vscode.workspace.onDidSaveTextDocument((document) => {
+        const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+        this.rememberAround(document, editor?.selection.active.line ?? 0);
+      }),
+    );
+  }
+
+  private rememberAround(document: vscode.TextDocument, line: number): void {
+    if (document.uri.scheme === "output" || document.lineCount > 200_000) return;
+    const from = Math.max(0, line - 32);
+    const to = Math.min(document.lineCount, from + 64);
+    const lines: string[] = [];
+    for (let i = from; i < to; i++) lines.push(document.lineAt(i).text.slice(0, 400));
+    this.pipeline.extraContext.addAround(vscode.workspace.asRelativePath(document.uri), lines, line - from);
+  }
+
+  /** Ctrl+C as usual, and the copied code becomes extra context (people copy what they reuse). */
+  private async copyForContext(): Promise<void> {
+    await vscode.commands.executeCommand("editor.action.clipboardCopyAction");
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.selection.isEmpty) return;
+    const text = editor.document.getText(editor.selection);
+    if (text.length < 200_000) this.pipeline.extraContext.add(vscode.workspace.asRelativePath(editor.document.uri), text);
+  }
+
+  /** Warm-up runs once per pause; nothing runs while the user stays idle after it. */
+  private scheduleWarm(): void {
+    this.cancelWarm();
+    this.warmTimer = setTimeout(() => void this.warmNow(), WARM_AFTER_IDLE_MS);
+  }
+
+  private cancelWarm(): void {
+    if (this.warmTimer) clearTimeout(this.warmTimer);
+    this.warmTimer = undefined;
+    this.warming?.abort();
+  }
+
+  private async warmNow(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const state = this.engine.state.kind;
+    if (!editor || !this.settings.enabled || (state !== "ready" && state !== "busy")) return;
+    if (!languageEnabled(this.settings, editor.document.languageId) || editor.document.lineCount > 2_000_000) return;
+    const controller = new AbortController();
+    this.warming = controller;
+    const request = toCompletionRequest(editor.document, editor.selection.active, false, editor.options);
+    try {
+      const result = await this.pipeline.warm(request, controller.signal);
+      if (result && result.evaluatedTokens > 0) {
+        this.log.info(`warm-up ${request.fileName}:${request.cursor.line + 1}: evaluated ${result.evaluatedTokens} of ${result.promptTokens} prompt tokens in ${result.evalMs.toFixed(0)} ms`);
+      }
+    } catch (error) {
+      this.log.warn(`warm-up failed: ${String(error)}`);
+    }
+  }
+
+  private async toggle(): Promise<void> {
+    const config = vscode.workspace.getConfiguration("slm.completion");
+    await config.update("enabled", !this.settings.enabled, vscode.ConfigurationTarget.Global);
+  }
+}
