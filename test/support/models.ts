@@ -1,0 +1,108 @@
+// Generated GGUF models for tests and benchmarks. Model weights cannot be downloaded here, so
+// every model is written by test/support/gguf and cached outside the repository by a hash of
+// what produced it; repeated runs reuse the files.
+import { copyFile, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { cachedFile, cacheKey, modelCacheDir } from "./gguf/cache";
+import { qwenChatTemplate } from "./gguf/chatTemplate";
+import { llamaSourceCommit } from "./gguf/llamaSource";
+import { ScriptMode, scriptedModelSpec } from "./gguf/scripted";
+import {
+  OVERSIZED_SHAPE, oversizedModelSpec, QWEN25_CODER_05B_SHAPE, qwen25Coder05BSpec, TINY_SHAPE, tinyModelSpec,
+  UNKNOWN_ARCHITECTURE, unknownArchitectureSpec,
+} from "./gguf/shapes";
+import { writeGguf } from "./gguf/writer";
+
+export { modelCacheDir };
+
+export interface ScriptedModelOptions {
+  /** "completion" ends the text with <|endoftext|>, "chat" with <|im_end|>. Default "completion". */
+  readonly mode?: ScriptMode;
+}
+
+/**
+ * A few-MB llama (2 layers, 64 wide, random weights) with a 4,009-token cut of Qwen2's byte-level
+ * BPE vocabulary that tokenizes any text, Qwen2.5-Coder's special, FIM and ChatML tokens and
+ * its chat template, and a 4096-token context. For unit, engine and editor tests.
+ */
+export function tinyModel(): Promise<string> {
+  return cachedModel("tiny", { shape: TINY_SHAPE }, (path) => writeGguf(path, tinyModelSpec()));
+}
+
+/** The tiny model again, at `<cache>/dir with spaces/modèle ünï-<hash>.gguf`, for path-handling tests. */
+export async function tinyModelAtTrickyPath(): Promise<string> {
+  const source = await tinyModel();
+  const path = join(modelCacheDir(), "dir with spaces", `modèle ünï-${sourceKey({ shape: TINY_SHAPE })}.gguf`);
+  return cachedFile(path, (temporary) => copyFile(source, temporary));
+}
+
+/**
+ * Qwen2.5-Coder-0.5B's exact shape and real 151,936-token vocabulary with random Q8_0 weights
+ * (about 531 MB): costs what the real model costs to load and run, says nothing useful.
+ * Random weights never end a text, so give benchmarks fixed output lengths.
+ */
+export function qwen25Coder05BShape(): Promise<string> {
+  return cachedModel("qwen2.5-coder-0.5b-shape-q8_0", { shape: QWEN25_CODER_05B_SHAPE }, (path) => writeGguf(path, qwen25Coder05BSpec()));
+}
+
+/**
+ * A model that emits exactly `text` for any prompt (infill, plain completion or ChatML chat),
+ * then its end token. It carries the tiny model's vocabulary, special tokens and template.
+ */
+export function scriptedModel(text: string, options: ScriptedModelOptions = {}): Promise<string> {
+  const mode = options.mode ?? "completion";
+  return cachedModel("scripted", { text, mode }, (path) => writeGguf(path, scriptedModelSpec(text, mode, qwenChatTemplate())));
+}
+
+/** The tiny model cut in the middle of its tensor data: llama.cpp refuses it at load. */
+export function truncatedModel(): Promise<string> {
+  return cachedModel("broken/truncated", { shape: TINY_SHAPE }, async (path) => {
+    const layout = await writeGguf(path, tinyModelSpec());
+    await truncate(path, layout.dataOffset + Math.floor((layout.fileSize - layout.dataOffset) / 2));
+  });
+}
+
+/** A valid GGUF whose general.architecture is "slmfake", which llama.cpp cannot run. */
+export function unknownArchModel(): Promise<string> {
+  return cachedModel("broken/unknown-arch", { architecture: UNKNOWN_ARCHITECTURE, shape: TINY_SHAPE }, (path) => writeGguf(path, unknownArchitectureSpec()));
+}
+
+/**
+ * A llama whose header describes about 200 GB of tensors, in a sparse file of that size that
+ * takes almost no disk. Only a memory check can refuse it.
+ */
+export function oversizedModel(): Promise<string> {
+  return cachedModel("broken/oversized", { shape: OVERSIZED_SHAPE }, (path) => writeGguf(path, oversizedModelSpec(), { tensorData: "sparse" }));
+}
+
+/** A text file named like a model. */
+export function nonGgufFile(): Promise<string> {
+  const path = join(modelCacheDir(), "broken", "not a model.gguf");
+  return cachedFile(path, (temporary) => writeFile(temporary, "This is not a GGUF model, just text with a .gguf name.\n"));
+}
+
+/** A zero-byte file named like a model. */
+export function emptyFile(): Promise<string> {
+  const path = join(modelCacheDir(), "broken", "empty.gguf");
+  return cachedFile(path, (temporary) => writeFile(temporary, ""));
+}
+
+/** `<cache>/<name>-<hash>.gguf`, built by `build` if missing. */
+function cachedModel(name: string, params: object, build: (path: string) => Promise<unknown>): Promise<string> {
+  const path = join(modelCacheDir(), `${name}-${sourceKey(params)}.gguf`);
+  return cachedFile(path, async (temporary) => {
+    await build(temporary);
+  });
+}
+
+/** The cache key: the parameters plus the llama.cpp commit the vocabulary and template come from. */
+function sourceKey(params: object): string {
+  return cacheKey({ ...params, llamaSource: llamaSourceCommitOnce() });
+}
+
+let commit: string | undefined;
+
+function llamaSourceCommitOnce(): string {
+  commit ??= llamaSourceCommit();
+  return commit;
+}
