@@ -64,7 +64,10 @@ function remainder(before: string, entry: Entry): string | undefined {
   for (let typed = 0; typed <= maxTyped; typed++) {
     const end = before.length - typed;
     if (!entry.text.startsWith(before.slice(end))) continue;
-    if (before.slice(0, end).endsWith(entry.before)) return entry.text.slice(typed);
+    const head = before.slice(0, end);
+    // A window shorter than BEFORE_CHARS reached the top of the document: it must match whole.
+    const matches = entry.before.length < BEFORE_CHARS ? head === entry.before : head.endsWith(entry.before);
+    if (matches) return entry.text.slice(typed);
   }
   return undefined;
 }

@@ -201,7 +201,10 @@ export class CompletionPipeline {
       evaluateOnly: options.evaluateOnly,
       signal: options.signal,
     });
-    if (options.evaluateOnly) return { ...result, evalMs: result.evalMs + slicesMs };
+    if (options.evaluateOnly) {
+      const common = Math.min(reused, result.promptTokens);
+      return { ...result, reusedTokens: common, evaluatedTokens: result.reusedTokens + result.evaluatedTokens - common, evalMs: result.evalMs + slicesMs };
+    }
     // Report against what the sequence held before this request, including the sliced evaluation.
     return { ...result, reusedTokens: reused, evaluatedTokens: result.promptTokens - reused, evalMs: result.evalMs + slicesMs };
   }

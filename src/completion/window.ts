@@ -40,6 +40,8 @@ interface Anchoring {
   readonly documentKey: string;
   readonly anchor: CursorPosition;
   readonly prefixStart: CursorPosition;
+  /** The suffix size chosen with the anchor; kept with it so the suffix does not change length. */
+  readonly suffixChars: number;
 }
 
 export class WindowPlanner {
@@ -51,11 +53,12 @@ export class WindowPlanner {
     const kept = reanchor ? undefined : this.keptAnchor(request, budget);
     const anchor = kept?.anchor ?? anchorAt(text, cursor, budget.middleChars);
     const prefixStart = kept?.prefixStart ?? prefixStartFor(text, anchor, budget.prefixChars);
-    this.last = { documentKey: request.documentKey, anchor, prefixStart };
+    const suffixChars = kept?.suffixChars ?? budget.suffixChars;
+    this.last = { documentKey: request.documentKey, anchor, prefixStart, suffixChars };
     return {
       prefix: sliceText(text, prefixStart, anchor),
       middle: sliceText(text, anchor, cursor),
-      suffix: suffixFrom(text, cursor, budget.suffixChars),
+      suffix: suffixFrom(text, cursor, suffixChars),
       prefixStart,
       anchor,
     };

@@ -61,5 +61,7 @@ export function onLlamaLog(listener: LlamaLogListener): { dispose(): void } {
 export async function disposeSharedLlamas(): Promise<void> {
   const all = [...sharedLlamas.values()];
   sharedLlamas.clear();
-  await Promise.all(all.map((llama) => llama.then((instance) => instance.dispose()).catch(() => undefined)));
+  // node-llama-cpp 3.22 can wait forever in dispose() after a failed loadModel: never block on it.
+  const disposed = Promise.all(all.map((llama) => llama.then((instance) => instance.dispose()).catch(() => undefined)));
+  await Promise.race([disposed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
 }

@@ -23,6 +23,14 @@ describe("suggestion cache (typing as suggested)", () => {
     assert.equal(cache.lookup({ documentKey: "other", before: "function f() {\n  return ", after: "\n}" }), undefined);
   });
 
+  it("an entry made at the top of the document matches only there", () => {
+    const cache = new SuggestionCache();
+    cache.store(key(""), "import x;");
+    assert.equal(cache.lookup(key("")), "import x;");
+    assert.equal(cache.lookup(key("imp")), "ort x;");
+    assert.equal(cache.lookup(key("other text ")), undefined);
+  });
+
   it("keeps only the latest entries", () => {
     const cache = new SuggestionCache();
     for (let i = 0; i < 100; i++) cache.store(key(`prefix ${i} `), `s${i}`);
