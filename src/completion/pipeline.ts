@@ -49,6 +49,8 @@ export class CompletionPipeline {
   private fim?: ModelFim;
   private charsPerToken = INITIAL_CHARS_PER_TOKEN;
   private inflight?: AbortController;
+  /** The tokens of the last prompt sent to the model (for benchmarks and diagnostics). */
+  lastPromptTokens: readonly Token[] = [];
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -220,7 +222,9 @@ export class CompletionPipeline {
     const tokens = this.tokenizePieces(fim.model, pieces);
     const textChars = window.prefix.length + window.suffix.length + window.middle.length;
     if (textChars > 256) this.charsPerToken = Math.min(6, Math.max(1.5, textChars / Math.max(1, tokens.length)));
-    return { tokens: this.fitToContext(tokens), window, chunks: this.chunks };
+    const fitted = this.fitToContext(tokens);
+    this.lastPromptTokens = fitted;
+    return { tokens: fitted, window, chunks: this.chunks };
   }
 
   /** Token budget split: suffix ~15%, extra chunks ~20%, prefix the rest, leaving room to generate. */
