@@ -31,12 +31,25 @@ export interface CodeServerOptions {
   readonly runDir: string;
   /** Extensions folder; default `<runDir>/extensions` (empty). */
   readonly extensionsDir?: string;
-  /** Extra user settings on top of baseUserSettings, e.g. `{"slm.modelPath": "/x.gguf"}`. */
+  /** Extra user settings on top of baseUserSettings. */
   readonly settings?: Readonly<Record<string, unknown>>;
+  /**
+   * Remote ("machine") settings, e.g. `{"slm.modelPath": "/x.gguf"}`. code-server's window is a
+   * remote window: settings with scope machine / machine-overridable (slm.modelPath) are read from
+   * here, and the same keys in user settings are ignored, as for any VS Code remote.
+   */
+  readonly machineSettings?: Readonly<Record<string, unknown>>;
   /** Default: a free port. */
   readonly port?: number;
   /** Extra environment for the server and so for the extension host. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Lets a page URL carry a `payload` (extensionDevelopmentPath, extensionTestsPath): needed by the
+   * integration runner. Off for what a user sees: with it on, the workbench shows no notification toasts.
+   */
+  readonly smokeTestDriver?: boolean;
+  /** Keep what an earlier run left in the settings files (a person's own changes); default: start clean. */
+  readonly keepSettings?: boolean;
   /** Copy the server's output to this process's stdout/stderr too (it always goes to the log file). */
   readonly echoOutput?: boolean;
 }
@@ -49,6 +62,8 @@ export interface CodeServer {
   readonly userDataDir: string;
   readonly extensionsDir: string;
   readonly settingsFile: string;
+  /** `<user-data>/Machine/settings.json`: the "Remote" tab of the Settings editor. */
+  readonly machineSettingsFile: string;
   readonly logFile: string;
   readonly pid: number;
   /** The workbench URL opening `folder`, with an optional smoke-test-driver payload. */
@@ -58,6 +73,9 @@ export interface CodeServer {
   readSettings(): Record<string, unknown>;
   /** Replaces the user settings file (the workbench picks the change up like a user's edit). */
   writeSettings(settings: Record<string, unknown>): void;
+  readMachineSettings(): Record<string, unknown>;
+  /** Replaces the remote (machine) settings file. */
+  writeMachineSettings(settings: Record<string, unknown>): void;
   /** Resolves when the process group is gone. Safe to call twice. */
   stop(): Promise<void>;
   readonly exited: Promise<number | null>;
@@ -93,10 +111,13 @@ export function trackProcessGroup(pgid: number): void {
     for (const g of liveGroups) killGroup(g, "SIGKILL");
   });
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    let stopping = false;
     process.on(signal, () => {
-      for (const g of liveGroups) killGroup(g, "SIGTERM");
-      // The "exit" hook follows up with SIGKILL for anything that ignored SIGTERM.
-      process.exit(signal === "SIGINT" ? 130 : 143);
+      const code = signal === "SIGINT" ? 130 : 143;
+      // A second Ctrl-C does not wait; the "exit" hook SIGKILLs whatever is left.
+      if (stopping) process.exit(code);
+      stopping = true;
+      void Promise.all([...liveGroups].map((g) => stopProcessGroup(g, 2000))).finally(() => process.exit(code));
     });
   }
 }
@@ -212,13 +233,24 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const userDataDir = path.join(runDir, "user-data");
   const extensionsDir = options.extensionsDir ?? path.join(runDir, "extensions");
   const settingsFile = path.join(userDataDir, "User", "settings.json");
+  const machineSettingsFile = path.join(userDataDir, "Machine", "settings.json");
   const logFile = path.join(runDir, "code-server.log");
   const configFile = path.join(runDir, "code-server.yaml");
   const port = options.port ?? (await freePort());
 
   fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  fs.writeFileSync(settingsFile, JSON.stringify({ ...baseUserSettings, ...options.settings }, null, 2));
+  const earlier = (file: string): Record<string, unknown> => {
+    if (!options.keepSettings || !fs.existsSync(file)) return {};
+    try {
+      return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  };
+  fs.writeFileSync(settingsFile, JSON.stringify({ ...baseUserSettings, ...options.settings, ...earlier(settingsFile) }, null, 2));
+  fs.mkdirSync(path.dirname(machineSettingsFile), { recursive: true });
+  fs.writeFileSync(machineSettingsFile, JSON.stringify({ ...earlier(machineSettingsFile), ...options.machineSettings }, null, 2));
   fs.writeFileSync(configFile, `bind-addr: ${HOST}:${port}\nauth: none\ncert: false\n`);
 
   const args = [
@@ -233,7 +265,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     "--disable-workspace-trust",
     "--disable-getting-started-override",
     "--ignore-last-opened",
-    "--vscode-option", "enable-smoke-test-driver",
+    ...(options.smokeTestDriver ? ["--vscode-option", "enable-smoke-test-driver"] : []),
   ];
   const log = fs.openSync(logFile, "a");
   const child: ChildProcess = spawn(tools.node24, args, {
@@ -269,6 +301,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     userDataDir,
     extensionsDir,
     settingsFile,
+    machineSettingsFile,
     logFile,
     pid,
     exited,
@@ -287,6 +320,12 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     },
     writeSettings(settings) {
       fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+    },
+    readMachineSettings() {
+      return JSON.parse(fs.readFileSync(machineSettingsFile, "utf8")) as Record<string, unknown>;
+    },
+    writeMachineSettings(settings) {
+      fs.writeFileSync(machineSettingsFile, JSON.stringify(settings, null, 2));
     },
     stop() {
       stopping ??= stopProcessGroup(pid).finally(() => fs.closeSync(log));

@@ -64,7 +64,8 @@ async function main(): Promise<number> {
     server = await startCodeServer({
       runDir,
       // The model is configured from the start, as for a returning user: activation must still not load it.
-      settings: { "slm.modelPath": models.tiny },
+      machineSettings: { "slm.modelPath": models.tiny },
+      smokeTestDriver: true,
       env: {
         ...testModelEnv(models),
         SLM_TEST_RESULTS: resultsFile,

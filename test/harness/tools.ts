@@ -40,10 +40,43 @@ export function findTools(): Tools {
   return tools;
 }
 
-/** A fresh folder `.test-run/<name>` in the repository (gitignored), emptied first. */
+/**
+ * A fresh folder `.test-run/<name>` in the repository (gitignored), emptied first. If another live
+ * process holds that name (several people running tests in one checkout), `.test-run/<name>-<pid>`.
+ */
 export function freshRunDir(name: string): string {
-  const dir = path.join(repoRoot, ".test-run", name);
+  const base = path.join(repoRoot, ".test-run");
+  fs.mkdirSync(base, { recursive: true });
+  const lock = path.join(base, `${name}.pid`);
+  let dirName = name;
+  const holder = Number(readOr(lock, ""));
+  if (holder && holder !== process.pid && processAlive(holder)) {
+    dirName = `${name}-${process.pid}`;
+  } else {
+    fs.writeFileSync(lock, String(process.pid));
+    process.on("exit", () => {
+      if (readOr(lock, "") === String(process.pid)) fs.rmSync(lock, { force: true });
+    });
+  }
+  const dir = path.join(base, dirName);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch {
+    return fallback;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,65 @@
+// What a person sees: the status bar tells them whether the model is ready, and a bad model file
+// produces an error that names the file and offers a way out; a good file recovers without a reload.
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { TINY_MODEL_NAME } from "../harness/testModels";
+import { screenshot, session, statusItem, toasts, updateRemoteSettings } from "./session";
+
+const READY_TIMEOUT = 60_000;
+
+describe("Model status in the editor (installed VSIX)", function () {
+  this.timeout(120_000);
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed") {
+      const slug = this.currentTest.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
+      console.log(`      screenshot: ${await screenshot(`FAILED-${slug}`)}`);
+    }
+  });
+
+  it("shows the tiny model as ready in the status bar", async () => {
+    const { page } = session();
+    const item = statusItem(page);
+    await item.filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    assert.match((await item.innerText()).trim(), new RegExp(`SLM: ${escapeRegExp(TINY_MODEL_NAME)}`));
+    await screenshot("ready");
+  });
+
+  it("names the file in an error notification and the status bar when the model path is bad", async () => {
+    const { page, models } = session();
+    updateRemoteSettings({ "slm.modelPath": models.nonGguf });
+    const name = path.basename(models.nonGguf);
+    const toast = toasts(page, name).first();
+    await toast.waitFor({ timeout: READY_TIMEOUT });
+    const message = await toast.locator(".notification-list-item-message").innerText();
+    assert.match(message, /^SLM Assistant: /);
+    assert.ok(message.includes(name), `the notification does not name ${name}: ${message}`);
+    const choose = toast.getByRole("button", { name: "Choose Another Model…" });
+    assert.equal(await choose.count(), 1, "no 'Choose Another Model…' button on the notification");
+    await statusItem(page).filter({ hasText: "SLM: model error" }).waitFor({ timeout: 10_000 });
+    await screenshot("bad-model-error");
+  });
+
+  it("names a missing file too", async () => {
+    const { page, models } = session();
+    updateRemoteSettings({ "slm.modelPath": models.missing });
+    const name = path.basename(models.missing);
+    await toasts(page, name).first().waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: "SLM: model error" }).waitFor({ timeout: 10_000 });
+    await screenshot("missing-model-error");
+  });
+
+  it("returns to ready when a good model is set again, without reloading the window", async () => {
+    const { page, models } = session();
+    const marker = await page.evaluate(() => ((globalThis as { __slmE2E?: number }).__slmE2E = Date.now()));
+    updateRemoteSettings({ "slm.modelPath": models.tiny });
+    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    const same = await page.evaluate(() => (globalThis as { __slmE2E?: number }).__slmE2E);
+    assert.equal(same, marker, "the window was reloaded");
+    await screenshot("ready-again");
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,59 @@
+// The running editor the end-to-end specs drive. test/harness/runE2E.ts starts it (code-server with
+// the packaged VSIX installed, Chromium on the workbench) and hands it over before mocha runs.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Locator, Page } from "playwright-core";
+import type { CodeServer } from "../harness/codeServer";
+import type { TestModelPaths } from "../harness/testModels";
+
+export interface E2ESession {
+  readonly server: CodeServer;
+  readonly page: Page;
+  readonly models: TestModelPaths;
+  readonly workspace: string;
+  readonly screenshotDir: string;
+  /** The folder the VSIX was installed to. */
+  readonly installedExtension: string;
+}
+
+let current: E2ESession | undefined;
+
+export function setSession(session: E2ESession | undefined): void {
+  current = session;
+}
+
+export function session(): E2ESession {
+  if (!current) throw new Error("No editor session: run the end-to-end specs through test/harness/runE2E");
+  return current;
+}
+
+let shot = 0;
+
+/** Saves `.test-run/screenshots/e2e-NN-<name>.png` and returns its path. */
+export async function screenshot(name: string): Promise<string> {
+  const { page, screenshotDir } = session();
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, `e2e-${String(++shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** The extension's status bar entry (found by its text; the codicon renders as a separate span). */
+export function statusItem(page: Page): Locator {
+  return page.locator(".part.statusbar .statusbar-item", { hasText: "SLM:" });
+}
+
+/** Error/info toasts currently shown. */
+export function toasts(page: Page, hasText: string | RegExp): Locator {
+  return page.locator(".notifications-toasts .notification-toast", { hasText });
+}
+
+/**
+ * Edits the remote settings file the way a person editing it does (the workbench watches it).
+ * In code-server the window is remote, and slm.modelPath (scope machine-overridable) is read from
+ * the remote settings, not the user settings.
+ */
+export function updateRemoteSettings(patch: Record<string, unknown>): void {
+  const { server } = session();
+  server.writeMachineSettings({ ...server.readMachineSettings(), ...patch });
+}
