@@ -195,12 +195,13 @@ export class ChatService {
         this.notify({ level: "error", text: `The model could not answer: ${message}`, action: { label: "Show Log", run: "showLog" } });
       }
       const end: AnswerEnd = aborted ? "stopped" : "error";
-      const notes = aborted ? [running.stopNote ?? "Stopped."] : [unavailable ? message : `The model could not answer: ${message}`];
+      const notes = aborted ? (running.stopNote ? [running.stopNote] : undefined) : [unavailable ? message : `The model could not answer: ${message}`];
       return { ...base, text: running.text, end, notes };
     }
     const end: AnswerEnd = result.stopReason === "abort" ? "stopped" : result.stopReason === "maxTokens" ? "maxTokens" : "done";
     const notes = [...result.notes];
-    if (end === "stopped") notes.push(running.stopNote ?? "Stopped.");
+    // A stop the user asked for shows as "stopped" in the stats line; other stops say why.
+    if (end === "stopped" && running.stopNote) notes.push(running.stopNote);
     if (end === "maxTokens") notes.push(`The answer reached the ${this.settings().maxAnswerTokens}-token limit (slm.chat.maxAnswerTokens) and was cut off.`);
     return {
       ...base,
