@@ -49,8 +49,28 @@ describe("Model status in the editor (installed VSIX)", function () {
     await screenshot("missing-model-error");
   });
 
-  it("returns to ready when a good model is set again, without reloading the window", async () => {
+  it("'Choose Another Model…' on the notification opens a file picker; picking the good model makes it ready", async () => {
     const { page, models } = session();
+    const toast = toasts(page, path.basename(models.missing)).first();
+    await toast.getByRole("button", { name: "Choose Another Model…" }).click();
+    // code-server's file picker is VS Code's simple file dialog: a quick input taking a path.
+    const input = page.locator(".quick-input-widget .quick-input-box input");
+    await input.waitFor({ timeout: 15_000 });
+    await screenshot("choose-model-dialog");
+    await input.fill(models.tiny);
+    await input.press("Enter");
+    // The dialog may still be reading the folder and take the first Enter as "complete the path".
+    const widget = page.locator(".quick-input-widget");
+    if (!(await widget.waitFor({ state: "hidden", timeout: 3_000 }).then(() => true, () => false))) await input.press("Enter");
+    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    assert.equal(session().server.readMachineSettings()["slm.modelPath"], models.tiny, "the picked model was not saved in the settings");
+    await screenshot("picked-model-ready");
+  });
+
+  it("returns to ready when a good model is set again in the settings file, without reloading the window", async () => {
+    const { page, models } = session();
+    updateRemoteSettings({ "slm.modelPath": models.nonGguf });
+    await statusItem(page).filter({ hasText: "SLM: model error" }).waitFor({ timeout: READY_TIMEOUT });
     const marker = await page.evaluate(() => ((globalThis as { __slmE2E?: number }).__slmE2E = Date.now()));
     updateRemoteSettings({ "slm.modelPath": models.tiny });
     await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });

@@ -24,6 +24,8 @@ export const baseUserSettings: Readonly<Record<string, unknown>> = {
   "chat.disableAIFeatures": true,
   "security.workspace.trust.enabled": false,
   "window.restoreWindows": "none",
+  // Run folders live inside this repository: no "open the parent repository?" prompt.
+  "git.openRepositoryInParentFolders": "never",
 };
 
 export interface CodeServerOptions {
