@@ -1,6 +1,7 @@
 import * as vscode from "vscode";
 import type { LocalModelEngine } from "./engine/engine";
 import type { EngineState, EngineStateKind } from "./engine/types";
+import type { CompletionActivity } from "./completion/editor/statusItem";
 
 /** What the extension returns from activate(): used by tests and by other extensions. */
 export interface SlmApi {
@@ -10,18 +11,29 @@ export interface SlmApi {
   readonly loadedWhileActivating: boolean;
   state(): EngineState;
   readonly onDidChangeState: vscode.Event<EngineState>;
+  /** Inline completion, as the editor sees it (for tests and diagnostics). */
+  readonly completion?: CompletionApi;
   /** Resolves with the first state (current or future) of one of `kinds`. */
   waitFor(kinds: EngineStateKind | readonly EngineStateKind[], timeoutMs?: number): Promise<EngineState>;
+}
+
+export interface CompletionApi {
+  /** The status item's current activity: what happened to the last request. */
+  activity(): CompletionActivity;
+  /** How many requests reached the model (cache hits and gated requests do not). */
+  modelCalls(): number;
 }
 
 export function createApi(
   engine: LocalModelEngine,
   timing: { activationMs: number; loadedWhileActivating: boolean },
+  completion?: CompletionApi,
 ): SlmApi & vscode.Disposable {
   const emitter = new vscode.EventEmitter<EngineState>();
   const subscription = engine.onDidChangeState((state) => emitter.fire(state));
   return {
     ...timing,
+    completion,
     state: () => engine.state,
     onDidChangeState: emitter.event,
     waitFor(kinds, timeoutMs = 60_000) {

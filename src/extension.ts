@@ -26,7 +26,8 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   const controller = new ModelController(engine, log);
   context.subscriptions.push(controller, new EngineStatusBar(engine));
   context.subscriptions.push(new ChatFeature(context, engine, log));
-  context.subscriptions.push(new CompletionFeature(engine, log));
+  const completion = new CompletionFeature(engine, log);
+  context.subscriptions.push(completion);
 
   context.subscriptions.push(
     vscode.commands.registerCommand(Commands.selectModel, selectModel),
@@ -40,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
 
   const loadedWhileActivating = engine.state.kind !== "noModel";
   const activationMs = performance.now() - started;
-  const api = createApi(engine, { activationMs, loadedWhileActivating });
+  const api = createApi(engine, { activationMs, loadedWhileActivating }, completion.api);
   context.subscriptions.push(api);
 
   log.info(`Activated in ${activationMs.toFixed(1)} ms; the model loads in the background. No network connections are made.`);

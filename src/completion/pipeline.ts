@@ -18,6 +18,8 @@ export interface PipelineDeps {
   readonly engine: LocalModelEngine;
   readonly settings: () => CompletionSettings;
   readonly log: (message: string) => void;
+  /** Called each time a request reaches the model (not for cache hits or warm-ups). */
+  readonly onModelCall?: () => void;
 }
 
 interface ModelFim {
@@ -151,6 +153,7 @@ export class CompletionPipeline {
         signal,
         (session) => {
           timings.queueMs = performance.now() - queued;
+          this.deps.onModelCall?.();
           return this.evaluate(session, fim, prompt, {
             maxTokens: settings.maxTokens,
             maxTimeMs: settings.maxTimeMs,

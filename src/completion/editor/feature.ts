@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import type { CompletionApi } from "../../api";
 import type { LocalModelEngine } from "../../engine/engine";
 import { Commands } from "../../commands/ids";
 import { Disposable } from "../../util/dispose";
@@ -25,13 +26,19 @@ export class CompletionFeature extends Disposable {
   private warmTimer?: NodeJS.Timeout;
   private warming?: AbortController;
   private modelPath?: string;
+  private modelCallCount = 0;
 
   constructor(
     private readonly engine: LocalModelEngine,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this.pipeline = new CompletionPipeline({ engine, settings: () => this.settings, log: (m) => log.info(m) });
+    this.pipeline = new CompletionPipeline({
+      engine,
+      settings: () => this.settings,
+      log: (m) => log.info(m),
+      onModelCall: () => this.modelCallCount++,
+    });
     this.status = this._register(new CompletionStatusItem());
     this.provider = new InlineProvider(this.pipeline, engine, () => this.settings, this.status, log);
     if (!this.settings.enabled) this.status.set({ kind: "off" });
@@ -62,6 +69,11 @@ export class CompletionFeature extends Disposable {
     );
     this.trackActivity();
     this._register({ dispose: () => this.cancelWarm() });
+  }
+
+  /** What tests and diagnostics may read. */
+  get api(): CompletionApi {
+    return { activity: () => this.status.activity, modelCalls: () => this.modelCallCount };
   }
 
   private trackActivity(): void {

@@ -1,0 +1,134 @@
+import * as assert from "node:assert/strict";
+import * as vscode from "vscode";
+import type { CompletionApi, SlmApi } from "../../src/api";
+import type { CompletionActivity } from "../../src/completion/editor/statusItem";
+import { scriptedModel } from "../support/models";
+import { extensionApi, setSetting, waitForReady } from "./helpers";
+
+async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function openEditor(content: string, languageId = "typescript"): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument({ content, language: languageId });
+  const editor = await vscode.window.showTextDocument(document);
+  const end = document.lineAt(document.lineCount - 1).range.end;
+  editor.selection = new vscode.Selection(end, end);
+  return editor;
+}
+
+function activityAfter(completion: CompletionApi, previous: CompletionActivity, match: (a: CompletionActivity) => boolean): Promise<CompletionActivity> {
+  return until(() => {
+    const now = completion.activity();
+    return now !== previous && match(now) ? now : undefined;
+  }, "the completion status to change");
+}
+
+describe("Inline completion in the editor", function () {
+  this.timeout(90_000);
+  let api: SlmApi;
+  let completion: CompletionApi;
+
+  before(async () => {
+    api = await extensionApi();
+    assert.ok(api.completion, "the API exposes completion");
+    completion = api.completion;
+    const model = await scriptedModel("computeTotal(items);");
+    await setSetting("modelPath", model);
+    await waitForReady(api, model, "the scripted completion model");
+  });
+
+  afterEach(async () => {
+    await setSetting("completion.enabled", undefined);
+    await setSetting("completion.languages", undefined);
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+  });
+
+  it("shows the model's suggestion when asked, and Tab (commit) inserts it", async () => {
+    const editor = await openEditor("const total = ");
+    const before = completion.activity();
+    await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+    const shown = await activityAfter(completion, before, (a) => a.kind === "shown" || a.kind === "dropped");
+    assert.equal(shown.kind, "shown", JSON.stringify(shown));
+    await vscode.commands.executeCommand("editor.action.inlineSuggest.commit");
+    await until(() => (editor.document.getText() === "const total = computeTotal(items);" ? true : undefined), "the suggestion to be inserted");
+  });
+
+  it("typing the suggested characters is served from the cache with no model call", async () => {
+    await openEditor("const sum = ");
+    const before = completion.activity();
+    await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+    await activityAfter(completion, before, (a) => a.kind === "shown");
+    const calls = completion.modelCalls();
+    const shownBefore = completion.activity();
+    await vscode.commands.executeCommand("type", { text: "comp" });
+    const next = await activityAfter(completion, shownBefore, (a) => a.kind === "shown");
+    assert.equal(next.kind === "shown" && next.fromCache, true, JSON.stringify(next));
+    assert.equal(completion.modelCalls(), calls, "no model call while typing as suggested");
+  });
+
+  it("says it is off when completion is disabled, and suggests nothing while typing", async () => {
+    await setSetting("completion.enabled", false);
+    await openEditor("let x = ");
+    await until(() => (completion.activity().kind === "off" ? true : undefined), "the status to say off");
+    const calls = completion.modelCalls();
+    await vscode.commands.executeCommand("type", { text: "a" });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(completion.modelCalls(), calls);
+    assert.equal(completion.activity().kind, "off");
+  });
+
+  it("says why when the language is switched off", async () => {
+    await setSetting("completion.languages", ["!markdown"]);
+    await openEditor("# Notes\n\nSome text ", "markdown");
+    const before = completion.activity();
+    await vscode.commands.executeCommand("type", { text: "a" });
+    const dropped = await activityAfter(completion, before, (a) => a.kind === "dropped");
+    assert.equal(dropped.kind === "dropped" && dropped.reason, "languageDisabled");
+  });
+
+  it("does not auto-trigger with text right of the cursor, and says so", async () => {
+    const editor = await openEditor("call(firstArgument, secondArgument)");
+    const inside = new vscode.Position(0, 5);
+    editor.selection = new vscode.Selection(inside, inside);
+    const before = completion.activity();
+    const calls = completion.modelCalls();
+    await vscode.commands.executeCommand("type", { text: "x" });
+    const dropped = await activityAfter(completion, before, (a) => a.kind === "dropped");
+    assert.equal(dropped.kind === "dropped" && dropped.reason, "textRightOfCursor");
+    assert.equal(completion.modelCalls(), calls);
+  });
+
+  it("never inserts a stale suggestion when another extension edits the document during the request", async () => {
+    // A model that writes ~2,000 characters gives the edit time to land mid-request.
+    const long = Array.from({ length: 100 }, (_, i) => `  values[${i}] = ${i} * factor;`).join("\n");
+    const model = await scriptedModel(long);
+    await setSetting("completion.maxTokens", 512);
+    await setSetting("modelPath", model);
+    await waitForReady(api, model, "the long scripted model");
+    try {
+      const editor = await openEditor("function fill(values: number[], factor: number) {\n");
+      const before = completion.activity();
+      await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+      await new Promise((r) => setTimeout(r, 30));
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(editor.document.uri, new vscode.Position(0, 0), "// edited by another extension\n");
+      await vscode.workspace.applyEdit(edit);
+      const outcome = await activityAfter(completion, before, (a) => a.kind === "dropped" || a.kind === "shown");
+      const text = editor.document.getText();
+      assert.ok(!text.includes("values[0]"), "nothing was inserted");
+      assert.ok(outcome.kind === "dropped" ? ["stale", "cancelled"].includes(outcome.reason) : true, JSON.stringify(outcome));
+    } finally {
+      await setSetting("completion.maxTokens", undefined);
+      const restore = await scriptedModel("computeTotal(items);");
+      await setSetting("modelPath", restore);
+      await waitForReady(api, restore, "the scripted completion model again");
+    }
+  });
+});
