@@ -25,29 +25,33 @@ export interface ResolvedTemplate {
 const resolved = new WeakMap<LlamaModel, ResolvedTemplate>();
 
 /**
- * The model's own chat template, read from the GGUF by node-llama-cpp (a specialized wrapper when
- * it recognizes the template, else the Jinja template itself). Without one, node-llama-cpp would
- * guess from the name and fall back to Llama 2's `[INST]` format, which is wrong for most
- * current small models: use ChatML then, and say so.
+ * The model's own chat template, read from the GGUF, rendered by node-llama-cpp's Jinja wrapper.
+ * (`resolveChatWrapper` would also find the template, but it first checks it against every
+ * built-in format, which costs over a second of blocking work in the extension host.) Without a
+ * template, node-llama-cpp would guess from the name and fall back to Llama 2's `[INST]` format,
+ * wrong for most current small models: use ChatML then, the format most of them use, and say so.
  */
 export function resolveTemplate(module: LlamaModule, model: LlamaModel): ResolvedTemplate {
   const cached = resolved.get(model);
   if (cached) return cached;
-  const hasTemplate = typeof model.fileInfo.metadata?.tokenizer?.chat_template === "string";
-  let result: ResolvedTemplate;
-  const guessed = module.resolveChatWrapper(model, { warningLogs: false });
-  if (hasTemplate) {
-    result = { wrapper: guessed };
-  } else {
-    const generic = guessed instanceof module.Llama2ChatWrapper || guessed instanceof module.GeneralChatWrapper;
-    const wrapper = generic ? new module.ChatMLChatWrapper() : guessed;
-    result = {
-      wrapper,
-      notice:
-        `This model file has no chat template, so the chat is formatted as ${generic ? "ChatML" : wrapper.wrapperName} (a guess). ` +
-        "If answers look garbled, use an instruct model whose GGUF includes its chat template.",
-    };
+  const template = model.fileInfo.metadata?.tokenizer?.chat_template;
+  let result: ResolvedTemplate | undefined;
+  if (typeof template === "string" && template.trim()) {
+    try {
+      result = { wrapper: new module.JinjaTemplateChatWrapper({ template, tokenizer: model.tokenizer }) };
+    } catch (error) {
+      result = {
+        wrapper: new module.ChatMLChatWrapper(),
+        notice: `This model's chat template could not be used (${error instanceof Error ? error.message : String(error)}), so the chat is formatted as ChatML. If answers look garbled, try another build of the model.`,
+      };
+    }
   }
+  result ??= {
+    wrapper: new module.ChatMLChatWrapper(),
+    notice:
+      "This model file has no chat template, so the chat is formatted as ChatML (a guess). " +
+      "If answers look garbled, use an instruct model whose GGUF includes its chat template.",
+  };
   resolved.set(model, result);
   return result;
 }

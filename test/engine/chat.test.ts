@@ -87,7 +87,7 @@ describe("chat on generated models (real node-llama-cpp)", function () {
     await withTemplate.withSession("chat", undefined, async ({ module, model }) => {
       const { wrapper, notice } = resolveTemplate(module, model);
       assert.equal(notice, undefined);
-      assert.notEqual(wrapper.wrapperName, "LlamaChat", "not the Llama 2 fallback");
+      assert.equal(wrapper.wrapperName, "JinjaTemplate", "the GGUF's own template, not a guess");
       const text = wrapper.generateContextState({ chatHistory: [{ type: "system", text: SYSTEM_PROMPT }, { type: "user", text: "q" }, { type: "model", response: [] }] }).contextText.toString();
       assert.match(text, /<\|im_start\|>system\nYou are a coding assistant/);
     }, () => undefined);
