@@ -128,6 +128,9 @@ async function main() {
       "--allow-missing-repository",
       "--skip-license",
       "--allow-star-activation",
+      // README images are shipped in the package and shown from it, so relative links stay relative
+      // (vsce would otherwise want a repository URL to rewrite them to).
+      "--no-rewrite-relative-links",
     ]);
   } finally {
     fs.rmSync(path.dirname(ignoreFile), { recursive: true, force: true });
