@@ -90,6 +90,7 @@ async function main(): Promise<void> {
         const started = performance.now();
         const sample = await measure(engine, pipeline, request(end), file.path, "keystroke", keystrokes++ % 6 === 0);
         samples.push(sample);
+        if (process.env.BENCH_VERBOSE) console.log(JSON.stringify(sample));
         const spent = performance.now() - started;
         if (spent < KEY_INTERVAL_MS) await new Promise((r) => setTimeout(r, KEY_INTERVAL_MS - spent));
       }
