@@ -134,7 +134,7 @@ async function main(): Promise<number> {
 }
 
 /** The workbench's gallery and update checks fail offline; that is expected here. */
-const OFFLINE_NOISE = /ENOTFOUND|EAI_AGAIN|open-vsx\.org|marketplace\.visualstudio\.com|Failed to fetch/;
+const OFFLINE_NOISE = /ENOTFOUND|EAI_AGAIN|authentication provider 'github'|open-vsx\.org|marketplace\.visualstudio\.com|Failed to fetch/;
 
 /** The workbench logs `[message, ...args]` arrays, sometimes already serialized. */
 function logText(message: unknown): string {
