@@ -44,13 +44,14 @@ export function runChat(engine: Pick<LocalModelEngine, "withSession">, request: 
   let text = "";
   let generatedTokens = 0;
   let firstTokenAt: number | undefined;
+  let lastTokenAt = 0;
   let promptTokens = 0;
   const notes: string[] = [];
 
   const result = (stopReason: ChatStopReason): ChatResult => {
     const now = performance.now();
     const firstAt = firstTokenAt ?? now;
-    const decodeMs = now - firstAt;
+    const decodeMs = lastTokenAt - firstAt;
     return {
       text,
       stopReason,
@@ -91,7 +92,8 @@ export function runChat(engine: Pick<LocalModelEngine, "withSession">, request: 
           temperature: request.temperature,
           evaluationPriority: CHAT_EVALUATION_PRIORITY,
           onToken: (tokens) => {
-            firstTokenAt ??= performance.now();
+            lastTokenAt = performance.now();
+            firstTokenAt ??= lastTokenAt;
             generatedTokens += tokens.length;
           },
           onTextChunk: (chunk) => {
