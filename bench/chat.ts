@@ -230,8 +230,12 @@ async function webviewBench(chunks: readonly string[]) {
         window.__posted = [];
         window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => undefined });
         window.__loaf = [];
+        // Times every animation-frame callback: the view renders streamed Markdown in one.
+        window.__rafMs = [];
+        const raf = window.requestAnimationFrame.bind(window);
+        window.requestAnimationFrame = (cb) => raf((t) => { const s = performance.now(); cb(t); window.__rafMs.push(performance.now() - s); });
         if (PerformanceObserver.supportedEntryTypes.includes("long-animation-frame")) {
-          new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__loaf.push({ duration: e.duration, scriptMs: (e.scripts || []).reduce((sum, s) => sum + s.duration, 0), blockingMs: e.blockingDuration }); }).observe({ type: "long-animation-frame" });
+          new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__loaf.push({ start: e.startTime, duration: e.duration, scriptMs: (e.scripts || []).reduce((sum, s) => sum + s.duration, 0), blockingMs: e.blockingDuration }); }).observe({ type: "long-animation-frame" });
         }
       `);
       await page.goto(url);
@@ -250,6 +254,7 @@ async function webviewBench(chunks: readonly string[]) {
           const tick = (now) => { gaps.push(now - last); last = now; if (running) requestAnimationFrame(tick); };
           requestAnimationFrame(tick);
           const started = performance.now();
+          const rafBefore = window.__rafMs.length;
           let sent = 0;
           const timer = setInterval(() => {
             const due = Math.min(chunks.length, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
@@ -261,16 +266,20 @@ async function webviewBench(chunks: readonly string[]) {
               setTimeout(() => {
                 running = false;
                 const own = window.__posted.find((m) => m.type === "renderStats");
-                resolve({ streamMs: performance.now() - started, rafGaps: gaps, loaf: window.__loaf, own,
+                resolve({ streamMs: performance.now() - started, rafGaps: gaps, loaf: window.__loaf.filter((e) => e.start >= started), own, rafMs: window.__rafMs.slice(rafBefore),
                   codeBlocks: document.querySelectorAll(".code-block").length, textLength: document.querySelector(".turn.assistant .turn-body").innerText.length });
               }, 300);
             }
           }, 16);
         })`,
-      )) as { streamMs: number; rafGaps: number[]; loaf: { duration: number; scriptMs: number; blockingMs: number }[]; own?: { longestFrameMs: number; framesOver50Ms: number; frames: number }; codeBlocks: number; textLength: number };
+      )) as { streamMs: number; rafGaps: number[]; loaf: { duration: number; scriptMs: number; blockingMs: number }[]; rafMs: number[]; own?: { longestFrameMs: number; framesOver50Ms: number; frames: number }; codeBlocks: number; textLength: number };
       const gaps = stats.rafGaps.slice(1);
       const sortedGaps = [...gaps].sort((x, y) => x - y);
+      const render = [...stats.rafMs].sort((x, y) => x - y);
       results.push({
+        renderMsP50: Number((render[Math.floor(render.length / 2)] ?? 0).toFixed(2)),
+        renderMsP95: Number((render[Math.floor(render.length * 0.95)] ?? 0).toFixed(2)),
+        renderMsMax: Number((render.at(-1) ?? 0).toFixed(1)),
         tokensPerSecond,
         tokens: chunks.length,
         streamMs: Math.round(stats.streamMs),
@@ -300,9 +309,10 @@ async function main(): Promise<void> {
   const modelPath = await qwen25Coder05BShape();
   console.log(`model: ${path.basename(modelPath)} (Qwen2.5-Coder-0.5B shape, Q8_0, random weights), ${THREADS} threads, context ${CONTEXT}`);
 
+  const part = process.env.BENCH_CHAT_PART; // "engine" or "webview" runs only that part
   console.log(`\n1. Chat answer, ${ANSWER_TOKENS} tokens, cold KV cache, ${PAIRS} interleaved pairs`);
-  const engine = await engineBench(modelPath);
-  console.log(
+  const engine = part === "webview" ? undefined : await engineBench(modelPath);
+  if (engine) console.log(
     `   ours:           first token ${engine.ours.ttftMsMedian.toFixed(0)} ms, ${engine.ours.tokensPerSecondMedian.toFixed(1)} tokens/s (median)\n` +
       `   node-llama-cpp: first token ${engine.nodeLlamaCpp.ttftMsMedian.toFixed(0)} ms, ${engine.nodeLlamaCpp.tokensPerSecondMedian.toFixed(1)} tokens/s (median)\n` +
       `   ratio (ours / alone, ≤ 1.10 wanted): first token ${engine.ttftRatio.toFixed(3)}, time per token ${engine.tokensPerSecondRatio.toFixed(3)}`,
@@ -310,11 +320,12 @@ async function main(): Promise<void> {
 
   console.log("\n2. Webview rendering of a 2,000-token answer with code blocks");
   const chunks = await tokenChunks(modelPath, longAnswer(), 2000);
-  const frames = await webviewBench(chunks);
+  const frames = part === "engine" ? [] : await webviewBench(chunks);
   for (const r of frames) {
     console.log(
       `   ${String(r.tokensPerSecond).padStart(4)} tokens/s: ${r.frames} frames in ${r.streamMs} ms, longest frame gap ${r.longestFrameGapMs} ms (p95 ${r.p95FrameGapMs}), ` +
-        `frames over 50 ms: ${r.framesOver50Ms}, long animation frames: ${r.longAnimationFrames} (longest ${r.longestAnimationFrameMs} ms, of which script at most ${r.longestScriptInLongFrameMs} ms), ${r.codeBlocksRendered} code blocks`,
+        `frames over 50 ms: ${r.framesOver50Ms}; render per frame p50 ${r.renderMsP50} ms, p95 ${r.renderMsP95} ms, max ${r.renderMsMax} ms;`,
+        `\n                     long animation frames: ${r.longAnimationFrames} (longest ${r.longestAnimationFrameMs} ms, of which script at most ${r.longestScriptInLongFrameMs} ms), ${r.codeBlocksRendered} code blocks`,
     );
   }
   console.log(`\nCPU pressure after: ${cpuPressure()}`);

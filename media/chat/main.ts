@@ -12,7 +12,7 @@ import {
   type WebviewMessage,
 } from "../../src/chat/protocol";
 import { FrameMonitor } from "./frames";
-import { MarkdownStream, renderMarkdown } from "./render";
+import { MarkdownStream, renderMarkdown, warmUp } from "./render";
 
 const vscode = acquireVsCodeApi();
 const post = (message: WebviewMessage) => vscode.postMessage(message);
@@ -316,3 +316,4 @@ function formatMs(ms: number): string {
 }
 
 post({ type: "ready" });
+warmUp();

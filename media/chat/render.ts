@@ -71,6 +71,24 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
   }
 });
 
+/**
+ * highlight.js compiles a grammar the first time it is used, and the first Markdown render
+ * compiles markdown-it's rules: do that while the view is idle, one language per idle period,
+ * so the first streamed code block does not pay for it in a frame.
+ */
+export function warmUp(): void {
+  const queue = ["__markdown__", ...Object.keys(LANGUAGES)];
+  const next = (deadline: IdleDeadline) => {
+    while (queue.length > 0 && deadline.timeRemaining() > 5) {
+      const language = queue.shift()!;
+      if (language === "__markdown__") renderMarkdown("# a\n\n*b* `c` [d](https://e.f)\n\n- g\n\n| h |\n| - |\n| i |");
+      else hljs.highlight("const a = 1; // b\nfunction c(d) { return 'e' + d; }", { language, ignoreIllegals: true });
+    }
+    if (queue.length > 0) requestIdleCallback(next);
+  };
+  requestIdleCallback(next);
+}
+
 /** Renders Markdown to a sanitized fragment. */
 export function renderMarkdown(source: string): DocumentFragment {
   const html = md.render(source);
