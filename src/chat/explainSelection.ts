@@ -33,11 +33,18 @@ export interface ExplainDeps {
   readonly showChat: () => Promise<void>;
 }
 
+export interface ExplainResult {
+  /** The question as sent and shown in the chat. */
+  readonly question: string;
+  readonly answer: ChatTurn;
+}
+
 /**
  * "Explain Selection" / "Summarize Selection": quotes the selection (or, with none, the enclosing
- * function or block) into the chat and streams the answer there. Resolves with the answer.
+ * function or block) into the chat and streams the answer there. Resolves when the answer ends;
+ * undefined when there was nothing to send (the user was told why).
  */
-export async function explainSelection(kind: QuoteKind, deps: ExplainDeps): Promise<ChatTurn | undefined> {
+export async function explainSelection(kind: QuoteKind, deps: ExplainDeps): Promise<ExplainResult | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showInformationMessage(`SLM Assistant: open a file and select the code to ${kind}.`);
@@ -58,7 +65,7 @@ export async function explainSelection(kind: QuoteKind, deps: ExplainDeps): Prom
   const fits = await budgetCheck(deps);
   const quote = await buildQuote(kind, region, fits);
   await deps.showChat();
-  return deps.service.ask(quote.question);
+  return { question: quote.question, answer: await deps.service.ask(quote.question) };
 }
 
 async function regionToQuote(editor: vscode.TextEditor): Promise<CodeRegion> {
