@@ -76,14 +76,14 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     position?: vscode.Position,
   ): vscode.InlineCompletionItem[] | undefined {
     const ms = performance.now() - started;
-    const where = `${request.fileName}:${request.cursor.line + 1}:${request.cursor.character + 1}`;
+    const where = `${request.fileName}:${request.cursor.line + 1}:${request.cursor.character + 1}${request.explicit ? " (asked)" : ""}`;
     if (outcome.kind === "dropped") {
       if (outcome.reason === "disabled") this.status.set({ kind: "off" });
       else this.status.set({ kind: "dropped", reason: outcome.reason, detail: outcome.detail });
       this.log.info(`completion #${id} ${where} dropped: ${outcome.reason}${outcome.detail ? ` (${outcome.detail})` : ""}${formatTimings(outcome.timings, ms)}`);
       return undefined;
     }
-    this.status.set({ kind: "shown", fromCache: outcome.fromCache, ms });
+    this.status.set({ kind: "shown", fromCache: outcome.fromCache, ms, text: outcome.text });
     this.log.info(
       `completion #${id} ${where} ${outcome.fromCache ? "from cache" : "generated"}: ${outcome.text.length} chars${outcome.filter ? ` (trimmed by ${outcome.filter})` : ""}${formatTimings(outcome.timings, ms)}`,
     );

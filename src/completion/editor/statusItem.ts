@@ -8,7 +8,7 @@ export type CompletionActivity =
   | { readonly kind: "off" }
   | { readonly kind: "idle" }
   | { readonly kind: "working" }
-  | { readonly kind: "shown"; readonly fromCache: boolean; readonly ms: number }
+  | { readonly kind: "shown"; readonly fromCache: boolean; readonly ms: number; readonly text: string }
   | { readonly kind: "dropped"; readonly reason: DropReason; readonly detail?: string };
 
 /**
