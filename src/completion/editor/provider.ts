@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { Commands } from "../../commands/ids";
 import type { LocalModelEngine } from "../../engine/engine";
 import { AdaptiveDebounce, sleep } from "../debounce";
 import { gateRequest } from "../gates";
@@ -12,6 +13,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
   readonly debounce = new AdaptiveDebounce();
   private requestCount = 0;
   private prefetch?: AbortController;
+  private readonly noFimNoticeShown = new Set<string>();
 
   constructor(
     private readonly pipeline: CompletionPipeline,
@@ -78,6 +80,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const ms = performance.now() - started;
     const where = `${request.fileName}:${request.cursor.line + 1}:${request.cursor.character + 1}${request.explicit ? " (asked)" : ""}`;
     if (outcome.kind === "dropped") {
+      if (outcome.reason === "noFim") this.noticeNoFim(outcome.detail);
       if (outcome.reason === "disabled") this.status.set({ kind: "off" });
       else this.status.set({ kind: "dropped", reason: outcome.reason, detail: outcome.detail });
       this.log.info(`completion #${id} ${where} dropped: ${outcome.reason}${outcome.detail ? ` (${outcome.detail})` : ""}${formatTimings(outcome.timings, ms)}`);
@@ -89,6 +92,17 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     );
     if (!outcome.fromCache) this.schedulePrefetch(request, outcome.text);
     return [new vscode.InlineCompletionItem(outcome.text, new vscode.Range(position!, position!))];
+  }
+
+  /** Once per model: this model cannot fill in the middle, and what to do about it. */
+  private noticeNoFim(detail: string | undefined): void {
+    const model = this.engine.state.modelPath ?? "";
+    if (this.noFimNoticeShown.has(model)) return;
+    this.noFimNoticeShown.add(model);
+    const message = `SLM Assistant: inline completion is off for this model. ${detail ?? "It has no fill-in-the-middle tokens."}`;
+    void vscode.window.showWarningMessage(message, "Choose Another Model…").then((choice) => {
+      if (choice) void vscode.commands.executeCommand(Commands.selectModel);
+    });
   }
 
   /** After showing a suggestion, compute the one after it while the user reads. */

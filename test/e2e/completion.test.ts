@@ -1,0 +1,102 @@
+// Inline completion as a person sees it, in code-server with the installed VSIX: type in a real
+// file, ghost text appears; typing the suggested characters keeps it with no new model call (the
+// status item says "cached"); Escape dismisses it; Alt+\ asks again; Tab accepts it.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Page } from "playwright-core";
+import { scriptedModel } from "../support/models";
+import { screenshot, session, statusItem, updateRemoteSettings } from "./session";
+
+const SUGGESTION = "computeTotal(items);";
+const READY_TIMEOUT = 60_000;
+
+function ghostText(page: Page) {
+  return page.locator(".monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview");
+}
+
+function completionItem(page: Page) {
+  return page.locator(".part.statusbar .statusbar-item", { hasText: "Complete" });
+}
+
+async function lineText(page: Page, line: number): Promise<string> {
+  const text = await page.locator(".monaco-editor .view-lines .view-line").nth(line).innerText();
+  return text.replace(/\u00a0/g, " ");
+}
+
+describe("Inline completion in the browser (installed VSIX)", function () {
+  this.timeout(180_000);
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed") {
+      const slug = this.currentTest.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
+      console.log(`      screenshot: ${await screenshot(`FAILED-${slug}`)}`);
+    }
+  });
+
+  before(async () => {
+    const { page, workspace } = session();
+    // The word-suggest widget is VS Code's own; with it open, VS Code shows ghost text only when it
+    // agrees with the selected item. Off here so the test sees our suggestion alone.
+    fs.mkdirSync(path.join(workspace, ".vscode"), { recursive: true });
+    fs.writeFileSync(
+      path.join(workspace, ".vscode", "settings.json"),
+      JSON.stringify({ "editor.quickSuggestions": { other: "off", comments: "off", strings: "off" }, "editor.suggestOnTriggerCharacters": false }),
+    );
+    fs.writeFileSync(path.join(workspace, "calc.ts"), "const result = \n");
+    const model = await scriptedModel(SUGGESTION);
+    updateRemoteSettings({ "slm.modelPath": model, "slm.threads": 1 });
+    await statusItem(page).filter({ hasText: /SLM: (?!no model|loading|model error)/ }).waitFor({ timeout: READY_TIMEOUT });
+
+    await page.keyboard.press("Control+P");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor();
+    await input.fill("calc.ts");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "calc.ts" }).first().waitFor();
+    await page.keyboard.press("Enter");
+    await page.locator(".monaco-editor .view-lines", { hasText: "const result" }).first().waitFor();
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.press("End");
+  });
+
+  after(async () => {
+    // Leave the session as the other specs expect it: the tiny model, default threads.
+    const { page, models } = session();
+    updateRemoteSettings({ "slm.modelPath": models.tiny, "slm.threads": undefined });
+    await statusItem(page).filter({ hasText: "SLM: SLM demo model" }).waitFor({ timeout: READY_TIMEOUT });
+  });
+
+  it("shows ghost text while typing", async () => {
+    const { page } = session();
+    await page.keyboard.type("c", { delay: 120 });
+    await ghostText(page).first().waitFor({ timeout: 30_000 });
+    const ghost = (await ghostText(page).allInnerTexts()).join("");
+    assert.ok(ghost.includes("omputeTotal"), `ghost text was "${ghost}"`);
+    await screenshot("completion-ghost-text");
+  });
+
+  it("typing the suggested characters keeps the suggestion, from the cache, with no model call", async () => {
+    const { page } = session();
+    await page.keyboard.type("om", { delay: 120 });
+    await completionItem(page).filter({ hasText: "(cached)" }).waitFor({ timeout: 10_000 });
+    const ghost = (await ghostText(page).allInnerTexts()).join("");
+    assert.ok(ghost.includes("puteTotal"), `ghost text was "${ghost}"`);
+  });
+
+  it("Escape dismisses it", async () => {
+    const { page } = session();
+    await page.keyboard.press("Escape");
+    await ghostText(page).first().waitFor({ state: "detached", timeout: 10_000 });
+  });
+
+  it("Alt+\\ asks again and Tab accepts it", async () => {
+    const { page } = session();
+    await page.keyboard.press("Alt+Backslash");
+    await ghostText(page).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press("Tab");
+    await ghostText(page).first().waitFor({ state: "detached", timeout: 10_000 });
+    assert.equal((await lineText(page, 0)).trimEnd(), `const result = ${SUGGESTION}`);
+    await screenshot("completion-accepted");
+  });
+});
