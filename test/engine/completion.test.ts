@@ -3,7 +3,26 @@ import * as os from "node:os";
 import { LocalModelEngine } from "../../src/engine/engine";
 import { CompletionPipeline } from "../../src/completion/pipeline";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings } from "../../src/completion/types";
-import { scriptedModel, tinyModel } from "../support/models";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { modelCacheDir, scriptedModel, tinyModel } from "../support/models";
+import { qwenChatTemplate } from "../support/gguf/chatTemplate";
+import { scriptedModelSpec } from "../support/gguf/scripted";
+import { str } from "../support/gguf/values";
+import { writeGguf } from "../support/gguf/writer";
+
+/** A scripted model whose GGUF says it is an instruct model (completion must refuse it). */
+async function instructNamedModel(): Promise<string> {
+  const file = path.join(modelCacheDir(), "scripted-instruct-name.gguf");
+  if (!fs.existsSync(file)) {
+    const spec = scriptedModelSpec("garbage", "completion", qwenChatTemplate());
+    const metadata = new Map(spec.metadata);
+    metadata.set("general.name", str("Qwen2.5-Coder-0.5B-Instruct"));
+    await writeGguf(`${file}.tmp`, { ...spec, metadata });
+    fs.renameSync(`${file}.tmp`, file);
+  }
+  return file;
+}
 
 const machine = { logicalCores: os.availableParallelism(), physicalCores: 1, homeDir: os.homedir() };
 
@@ -148,6 +167,18 @@ describe("completion pipeline on the tiny model (real engine)", function () {
 
 describe("completion end to end with models that say a chosen text", function () {
   this.timeout(120_000);
+
+  it("refuses an instruct model with a clear reason instead of showing its output", async () => {
+    const engine = await engineFor(await instructNamedModel());
+    try {
+      const pipeline = new CompletionPipeline({ engine, settings: () => settingsWith(), log: () => undefined });
+      const outcome = await pipeline.complete(requestFor(["const x = "], 0, 10));
+      assert.equal(outcome.kind === "dropped" && outcome.reason, "noFim");
+      assert.match(outcome.kind === "dropped" ? outcome.detail ?? "" : "", /instruct\/chat model/);
+    } finally {
+      await engine.dispose();
+    }
+  });
 
   async function completeWith(text: string, lines: string[], line: number, character: number, multiline: CompletionSettings["multiline"] = "auto") {
     const engine = await engineFor(await scriptedModel(text));
