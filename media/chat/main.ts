@@ -49,6 +49,8 @@ const modelLabel = app.querySelector<HTMLElement>(".model-status")!;
 
 const views = new Map<string, TurnView>();
 let streamingId: string | undefined;
+/** An answer the user stopped: it stops changing at once, before the host confirms. */
+let stoppedId: string | undefined;
 const frames = new FrameMonitor();
 
 // ---- host messages -----------------------------------------------------------------------------
@@ -81,7 +83,7 @@ function handle(message: HostMessage): void {
       return;
     case "answerDelta": {
       const view = views.get(message.id);
-      if (!view) return;
+      if (!view || message.id === stoppedId) return;
       const atEnd = isNearEnd();
       view.stream ??= new MarkdownStream(view.body, (ms) => frames.recordRender(ms));
       view.body.classList.remove("pending");
@@ -100,8 +102,9 @@ function handle(message: HostMessage): void {
         renderFooter(view);
         if (atEnd) scrollToEnd(false);
       }
-      if (streamingId === message.turn.id) {
-        setStreaming(undefined);
+      if (streamingId === message.turn.id || stoppedId === message.turn.id) {
+        if (streamingId === message.turn.id) setStreaming(undefined);
+        stoppedId = undefined;
         const stats = frames.stop();
         if (stats) post({ type: "renderStats", ...stats });
       }
@@ -266,9 +269,10 @@ input.addEventListener("keydown", (event) => {
 });
 sendButton.addEventListener("click", send);
 stopButton.addEventListener("click", () => {
+  if (!streamingId) return;
   post({ type: "stop" });
-  stopButton.disabled = true;
-  setTimeout(() => (stopButton.disabled = false), 500);
+  stoppedId = streamingId;
+  setStreaming(undefined);
 });
 newChatButton.addEventListener("click", () => post({ type: "newChat" }));
 
