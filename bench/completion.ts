@@ -17,6 +17,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { LocalModelEngine, type Session } from "../src/engine/engine";
 import type { Token } from "../src/engine/llamaRuntime";
 import { CompletionPipeline } from "../src/completion/pipeline";
@@ -67,6 +68,9 @@ async function main(): Promise<void> {
 
   const samples: KeystrokeSample[] = [];
   let keystrokes = 0;
+  // How long the JS thread is ever blocked while the session runs (our code plus node-llama-cpp's).
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   for (const file of FILES) {
     const source = readLlamaSourceFile(file.path)?.toString("utf8");
     if (!source) throw new Error(`missing ${file.path} in the llama.cpp source bundle`);
@@ -104,8 +108,10 @@ async function main(): Promise<void> {
       process.stdout.write(`  ${file.path}:${line + 1} typed ${target.trim().length} chars\n`);
     }
   }
+  loopDelay.disable();
   await engine.dispose();
-  report(samples, pressureBefore, readPressure());
+  const blocked = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
+  report(samples, blocked, pressureBefore, readPressure());
 }
 
 /** One request through the pipeline, then the raw-engine baseline for the same tokens. */
@@ -211,7 +217,7 @@ function readPressure(): string | undefined {
   }
 }
 
-function report(samples: KeystrokeSample[], pressureBefore?: string, pressureAfter?: string): void {
+function report(samples: KeystrokeSample[], blocked: { p99: number; max: number }, pressureBefore?: string, pressureAfter?: string): void {
   const keys = samples.filter((s) => s.kind === "keystroke" && !s.fromCache);
   const first = samples.filter((s) => s.kind === "firstAfterIdle");
   const hits = samples.filter((s) => s.kind === "cacheHit");
@@ -233,6 +239,7 @@ function report(samples: KeystrokeSample[], pressureBefore?: string, pressureAft
     firstAfterIdleOverWarmKeystroke: percentile(first.map((s) => s.latencyMs), 50) / percentile(keys.map((s) => s.latencyMs), 50),
     cacheHitMs: { p50: percentile(hits.map((s) => s.latencyMs), 50), max: Math.max(...hits.map((s) => s.latencyMs)), count: hits.length, allFromCache: hits.every((s) => s.fromCache) },
     emulatedPsmServerMs: { p50: percentile(psm.map((s) => s.psmMs!), 50), p95: percentile(psm.map((s) => s.psmMs!), 95), evaluatedTokensMedian: median(psm.map((s) => s.psmTokens!)), samples: psm.length },
+    eventLoopBlockedMs: blocked,
     peerPublished: { llamaServerPsmP50: 2170, llamaServerSpmP50: 509, llamaServerSpmP95: 634 },
     cpuPressure: { before: pressureBefore, after: pressureAfter },
     samples,
@@ -251,6 +258,7 @@ function report(samples: KeystrokeSample[], pressureBefore?: string, pressureAft
   row("first suggestion after idle at a new place, p50", `${result.firstAfterIdleMs.p50.toFixed(0)} ms (${result.firstAfterIdleOverWarmKeystroke.toFixed(2)}× a warm keystroke)`);
   row("cache hit (typing as suggested), p50 / max", `${result.cacheHitMs.p50.toFixed(2)} / ${result.cacheHitMs.max.toFixed(2)} ms, ${result.cacheHitMs.count} hits, all without a model call: ${result.cacheHitMs.allFromCache}`);
   row("PSM server emulated (re-evaluates the suffix), p50", `${result.emulatedPsmServerMs.p50.toFixed(0)} ms, ${result.emulatedPsmServerMs.evaluatedTokensMedian} tokens evaluated`);
+  row("JS thread blocked (event-loop delay) p99 / max", `${blocked.p99.toFixed(1)} / ${blocked.max.toFixed(1)} ms`);
   row("llama-server published here: PSM p50 / SPM p50, p95", "2170 ms / 509 ms, 634 ms");
   row("CPU pressure before / after", `${pressureBefore ?? "?"} / ${pressureAfter ?? "?"}`);
   console.log("\nwritten: bench/out/completion.json");
