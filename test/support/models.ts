@@ -5,6 +5,7 @@ import { copyFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cachedFile, cacheKey, modelCacheDir } from "./gguf/cache";
 import { qwenChatTemplate } from "./gguf/chatTemplate";
+import { FAMILY_MODELS, FamilyId, specFingerprint } from "./gguf/families";
 import { llamaSourceCommit } from "./gguf/llamaSource";
 import { ScriptMode, scriptedModelSpec } from "./gguf/scripted";
 import {
@@ -52,6 +53,20 @@ export function qwen25Coder05BShape(): Promise<string> {
 export function scriptedModel(text: string, options: ScriptedModelOptions = {}): Promise<string> {
   const mode = options.mode ?? "completion";
   return cachedModel("scripted", { text, mode }, (path) => writeGguf(path, scriptedModelSpec(text, mode, qwenChatTemplate())));
+}
+
+/**
+ * A 2-layer, 64-wide random-weight model of one architecture family (llama, phi2, phi3, gemma,
+ * granite, qwen2, starcoder2, deepseek-coder) with the family's real tokenizer where the llama.cpp
+ * bundle has one: a few MB, loads in well under a second. See test/support/gguf/families.ts.
+ */
+export function familyModel(id: FamilyId): Promise<string> {
+  const family = FAMILY_MODELS.find((candidate) => candidate.id === id);
+  if (family === undefined) {
+    throw new Error(`no family model ${id}`);
+  }
+  const spec = family.spec();
+  return cachedModel(`families/${id}`, { family: id, spec: specFingerprint(spec) }, (path) => writeGguf(path, spec));
 }
 
 /** The tiny model cut in the middle of its tensor data: llama.cpp refuses it at load. */
