@@ -42,7 +42,8 @@ export type ModelProblemCode =
   | "unsupportedArchitecture"
   | "tooLarge"
   | "noBinary"
-  | "loadFailed";
+  | "loadFailed"
+  | "notAllowed";
 
 export interface ModelSummary {
   readonly path: string;
