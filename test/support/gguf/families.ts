@@ -6,7 +6,7 @@ import { readLlamaSourceFile } from "./llamaSource";
 import { parseGgufHeader } from "./reader";
 import { randomWeights, TensorRole } from "./transformer";
 import { GgmlType, GgufModelSpec, GgufValue, GgufValueType, TensorSpec } from "./types";
-import { f32, str, u32 } from "./values";
+import { bool, f32, str, u32 } from "./values";
 import { qwenChatTemplate } from "./chatTemplate";
 import { TokenType, tinyVocabulary, tokenizerMetadata } from "./vocab";
 
@@ -100,6 +100,8 @@ export const FAMILY_MODELS: readonly FamilyModelSpec[] = [
       }, 1, bundledTokenizer("llama-spm", {
         template: templateFromBundle("google-gemma-2-2b-it.jinja"),
         append: ["<start_of_turn>", "<end_of_turn>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|file_separator|>"],
+        // As in Gemma's own GGUFs: no space is put before text that follows a control token.
+        set: [["tokenizer.ggml.add_space_prefix", bool(false)]],
       })),
   },
   {
@@ -173,6 +175,8 @@ interface TokenizerEdits {
   readonly rename?: ReadonlyMap<number, string>;
   /** Control tokens appended after the vocabulary. */
   readonly append?: readonly string[];
+  /** Other tokenizer keys to set. */
+  readonly set?: readonly [string, GgufValue][];
 }
 
 /** Every tokenizer.* key of a bundled vocabulary GGUF, edited. */
@@ -194,6 +198,7 @@ function bundledTokenizer(vocab: string, edits: TokenizerEdits): [string, GgufVa
   extend("tokenizer.ggml.tokens", (token, index) => edits.rename?.get(index) ?? token, [...append]);
   extend("tokenizer.ggml.token_type", (type) => type, append.map(() => TokenType.CONTROL));
   extend("tokenizer.ggml.scores", (score) => score, append.map(() => 0));
+  for (const [key, value] of edits.set ?? []) entries.set(key, value);
   if (edits.template === null) {
     entries.delete("tokenizer.chat_template");
   } else if (edits.template !== undefined) {
