@@ -7,8 +7,10 @@ import { ChatFeature } from "./chat";
 import { Commands } from "./commands/ids";
 import { CompletionFeature } from "./completion/editor/feature";
 import { selectModel } from "./commands/selectModel";
+import { showRuntimeInfo } from "./commands/showRuntimeInfo";
 import { showStatusMenu } from "./commands/statusMenu";
 import { ModelController } from "./modelController";
+import { ModelPolicy } from "./modelPolicy";
 import { EngineStatusBar } from "./ui/statusBar";
 
 /**
@@ -20,8 +22,14 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   const log = vscode.window.createOutputChannel("SLM Assistant", { log: true });
   context.subscriptions.push(log);
 
-  const engine = new LocalModelEngine({ machine: readMachineFacts(), log: logTo(log) });
+  // The policy is consulted only when a model loads, which happens after activate() returns.
+  const engine = new LocalModelEngine({ machine: readMachineFacts(), log: logTo(log), checkModel: (file, signal) => policy.check(file, signal) });
   context.subscriptions.push({ dispose: () => void engine.dispose().then(disposeSharedLlamas) });
+  const policy = new ModelPolicy(context.globalState, log, () => {
+    log.info("slm.allowedModelHashes changed; reloading the model to apply it.");
+    void engine.reload();
+  });
+  context.subscriptions.push(policy);
 
   const controller = new ModelController(engine, log);
   context.subscriptions.push(controller, new EngineStatusBar(engine));
@@ -34,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
     vscode.commands.registerCommand(Commands.reloadModel, () => engine.reload()),
     vscode.commands.registerCommand(Commands.showLog, () => log.show(true)),
     vscode.commands.registerCommand(Commands.statusMenu, () => showStatusMenu(engine)),
+    vscode.commands.registerCommand(Commands.showRuntimeInfo, () => showRuntimeInfo(engine, context.globalState, policy)),
     vscode.commands.registerCommand(Commands.openSettings, () =>
       vscode.commands.executeCommand("workbench.action.openSettings", "@ext:slm-assistant.slm-assistant"),
     ),

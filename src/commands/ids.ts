@@ -12,6 +12,7 @@ export const Commands = {
   toggleCompletion: "slm.toggleCompletion",
   triggerCompletion: "slm.triggerCompletion",
   copyForContext: "slm.copyForContext",
+  showRuntimeInfo: "slm.showRuntimeInfo",
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

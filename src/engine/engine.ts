@@ -33,6 +33,11 @@ export interface EngineDeps {
   readonly importLlama?: () => Promise<LlamaModule>;
   /** The process-wide Llama for a backend; injectable for tests. */
   readonly getLlama?: (gpu: GpuChoice) => Promise<Llama>;
+  /**
+   * Policy checks on the file before llama.cpp sees it (e.g. the SHA-256 allowlist); throw a
+   * ModelProblem to refuse the model with a message for the user.
+   */
+  readonly checkModel?: (file: string, signal: AbortSignal) => Promise<void>;
 }
 
 export interface GenerateOptions {
@@ -288,6 +293,7 @@ export class LocalModelEngine {
     const llama = this.llama!.instance;
     const module = await this.loadModule();
     const sizeBytes = await checkModelFile(file);
+    await this.deps.checkModel?.(file, signal);
     const fileInfo = await this.readHeader(module, file);
     const architecture = String(fileInfo.metadata?.general?.architecture ?? "unknown");
     const insights = await module.GgufInsights.from(fileInfo, llama);
