@@ -24,3 +24,9 @@ export function sameSettings(a: RawEngineSettings, b: RawEngineSettings): boolea
     a.flashAttention === b.flashAttention
   );
 }
+
+/** slm.unloadAfterMinutes in milliseconds; 0 (never) for anything not a positive number. */
+export function readIdleUnloadMs(): number {
+  const minutes = vscode.workspace.getConfiguration(SECTION).get<unknown>("unloadAfterMinutes", 0);
+  return typeof minutes === "number" && Number.isFinite(minutes) && minutes > 0 ? minutes * 60_000 : 0;
+}

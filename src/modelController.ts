@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
 import { LocalModelEngine } from "./engine/engine";
 import type { EngineState } from "./engine/types";
-import { SECTION, readEngineSettings, sameSettings } from "./config";
+import { SECTION, readEngineSettings, readIdleUnloadMs, sameSettings } from "./config";
 import { Commands } from "./commands/ids";
 import { Disposable } from "./util/dispose";
 
@@ -27,6 +27,7 @@ export class ModelController extends Disposable {
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration(SECTION)) return;
+        if (event.affectsConfiguration(`${SECTION}.unloadAfterMinutes`)) this.engine.setIdleUnload(readIdleUnloadMs());
         const next = readEngineSettings();
         if (sameSettings(next, this.lastSettings)) return;
         this.lastSettings = next;
@@ -40,6 +41,7 @@ export class ModelController extends Disposable {
 
   /** First load, after activation has returned. */
   start(): Promise<void> {
+    this.engine.setIdleUnload(readIdleUnloadMs());
     return this.engine.configure(this.lastSettings);
   }
 

@@ -38,6 +38,8 @@ export class ChatService {
   private running?: Running;
   private readonly stateSubscription: { dispose(): void };
   private disposed = false;
+  private lastEngineState?: EngineState;
+  private reloadingAfterIdle = false;
 
   constructor(
     private readonly engine: ChatEngine,
@@ -242,7 +244,14 @@ export class ChatService {
   }
 
   private onEngineState(state: EngineState): void {
-    if (state.kind === "loading" || state.kind === "noModel" || state.kind === "error") {
+    // Loading the same model back after an idle unload is the question's own doing: keep it.
+    const previous = this.lastEngineState;
+    this.reloadingAfterIdle =
+      state.kind === "loading" &&
+      previous?.modelPath === state.modelPath &&
+      (previous?.kind === "unloaded" || (previous?.kind === "loading" && this.reloadingAfterIdle));
+    this.lastEngineState = state;
+    if ((state.kind === "loading" && !this.reloadingAfterIdle) || state.kind === "noModel" || state.kind === "error") {
       this.stopRunning("Stopped: the model was changed or unloaded while it answered.");
     }
     this.post({ type: "modelStatus", model: modelStatus(state) });
@@ -259,5 +268,6 @@ export class ChatService {
 }
 
 export function modelStatus(state: EngineState): ModelStatus {
-  return { kind: state.kind, modelName: state.modelName };
+  // An idle-unloaded model answers like a ready one: the question loads it again.
+  return { kind: state.kind === "unloaded" ? "ready" : state.kind, modelName: state.modelName };
 }

@@ -109,6 +109,8 @@ export class LocalModelEngine {
   private requestsAbort = new AbortController();
   private readonly logBuffer = new LogBuffer();
   private disposed = false;
+  private idleUnloadMs = 0;
+  private idleTimer?: ReturnType<typeof setTimeout>;
 
   private readonly logSubscription: { dispose(): void };
 
@@ -133,6 +135,15 @@ export class LocalModelEngine {
     const { settings, notices } = resolveEngineSettings(raw, this.deps.machine);
     for (const notice of notices) this.deps.log("warn", notice);
     return this.enqueueApply(settings, notices, false);
+  }
+
+  /**
+   * Frees the model's memory after `ms` without a request (0: never); the next request loads it
+   * again. The timer restarts whenever the engine becomes ready.
+   */
+  setIdleUnload(ms: number): void {
+    this.idleUnloadMs = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    this.scheduleIdleUnload();
   }
 
   /** Loads the configured model again from disk (e.g. after the file was replaced). */
@@ -206,6 +217,7 @@ export class LocalModelEngine {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    clearTimeout(this.idleTimer);
     this.loadAbort?.abort();
     await this.applying.catch(() => undefined);
     await this.unload();
@@ -500,6 +512,10 @@ export class LocalModelEngine {
 
   private async readyModel(): Promise<LlamaModel> {
     await this.applying.catch(() => undefined);
+    if (this.currentState.kind === "unloaded" && this.settings) {
+      this.deps.log("info", "Loading the model again for a request (it was unloaded while idle).");
+      await this.enqueueApply(this.settings, this.settingNotices, true);
+    }
     const state = this.currentState;
     if ((state.kind === "ready" || state.kind === "busy") && this.model && this.context) return this.model.instance;
     if (state.kind === "error") throw new EngineUnavailableError(state.error?.message ?? "The model failed to load.");
@@ -544,7 +560,28 @@ export class LocalModelEngine {
   private setState(state: EngineState): void {
     if (this.disposed) return;
     this.currentState = state;
+    this.scheduleIdleUnload();
     this.stateEmitter.fire(state);
+  }
+
+  private scheduleIdleUnload(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.idleUnloadMs === 0 || this.disposed || this.currentState.kind !== "ready") return;
+    this.idleTimer = setTimeout(() => void this.unloadIdle(), this.idleUnloadMs);
+  }
+
+  /** Runs in the load queue, so it never races a load or a settings change. */
+  private unloadIdle(): Promise<void> {
+    const run = this.applying.catch(() => undefined).then(async () => {
+      const state = this.currentState;
+      if (state.kind !== "ready" || this.activeRequests > 0 || this.disposed) return;
+      await this.unload();
+      this.deps.log("info", `Unloaded ${state.modelName ?? "the model"} after ${Math.round(this.idleUnloadMs / 1000)} s without use, to free memory; the next request loads it again.`);
+      this.setState({ kind: "unloaded", modelPath: state.modelPath, modelName: state.modelName, contextSize: state.contextSize, notices: state.notices });
+    });
+    this.applying = run;
+    return run;
   }
 }
 

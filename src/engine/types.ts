@@ -22,7 +22,8 @@ export interface EngineSettings {
   readonly flashAttention: boolean;
 }
 
-export type EngineStateKind = "noModel" | "loading" | "ready" | "busy" | "error";
+/** "unloaded": freed after slm.unloadAfterMinutes without use; the next request loads it again. */
+export type EngineStateKind = "noModel" | "loading" | "ready" | "busy" | "error" | "unloaded";
 
 export interface EngineError {
   /** One or two sentences in the user's words, naming the file. */

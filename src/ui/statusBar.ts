@@ -44,6 +44,10 @@ function statusTooltip(state: EngineState): vscode.MarkdownString {
       md.appendText(state.error?.message ?? "The model failed to load.");
       md.appendMarkdown("\n\n");
       break;
+    case "unloaded":
+      md.appendText(`${state.modelName ?? "The model"} was unloaded after slm.unloadAfterMinutes without use, to free memory. The next completion or chat request loads it again.`);
+      md.appendMarkdown("\n\n");
+      break;
     case "ready":
     case "busy":
       md.appendText(`Model: ${state.modelName ?? "?"}\nFile: ${state.modelPath ?? "?"}\n`);

@@ -15,6 +15,8 @@ export function statusText(state: EngineState): { text: string; background?: str
       return { text: "$(sync~spin) SLM: busy" };
     case "error":
       return { text: "$(error) SLM: model error", background: "statusBarItem.errorBackground" };
+    case "unloaded":
+      return { text: `$(debug-pause) SLM: idle, unloaded` };
   }
 }
 
