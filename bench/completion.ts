@@ -113,9 +113,10 @@ async function main(): Promise<void> {
     }
   }
   loopDelay.disable();
+  const idle = await idleCpu(pipeline, sources[0]!);
   await engine.dispose();
   const blocked = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
-  report(samples, blocked, pressureBefore, readPressure());
+  report(samples, blocked, idle, pressureBefore, readPressure());
 }
 
 /** One request through the pipeline, then the raw-engine baseline for the same tokens. */
@@ -221,7 +222,28 @@ function readPressure(): string | undefined {
   }
 }
 
-function report(samples: KeystrokeSample[], blocked: { p99: number; max: number }, pressureBefore?: string, pressureAfter?: string): void {
+/** CPU time this process uses in the 3 s after a warm-up at a new place, while the "user" is idle. */
+async function idleCpu(pipeline: CompletionPipeline, file: { path: string; languageId: string; lines: string[] }): Promise<{ warmMs: number; idleCpuMs: number }> {
+  const request: CompletionRequest = {
+    documentKey: file.path, fileName: file.path, languageId: file.languageId,
+    text: { lineCount: file.lines.length, lineAt: (n) => file.lines[n]! }, cursor: { line: 600, character: 0 }, eol: "\n", explicit: false,
+  };
+  const started = performance.now();
+  await pipeline.warm(request);
+  const warmMs = performance.now() - started;
+  const before = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, 3_000));
+  const used = process.cpuUsage(before);
+  return { warmMs, idleCpuMs: (used.user + used.system) / 1000 };
+}
+
+function report(
+  samples: KeystrokeSample[],
+  blocked: { p99: number; max: number },
+  idle: { warmMs: number; idleCpuMs: number },
+  pressureBefore?: string,
+  pressureAfter?: string,
+): void {
   const keys = samples.filter((s) => s.kind === "keystroke" && !s.fromCache);
   const first = samples.filter((s) => s.kind === "firstAfterIdle");
   const hits = samples.filter((s) => s.kind === "cacheHit");
@@ -244,6 +266,7 @@ function report(samples: KeystrokeSample[], blocked: { p99: number; max: number 
     cacheHitMs: { p50: percentile(hits.map((s) => s.latencyMs), 50), max: Math.max(...hits.map((s) => s.latencyMs)), count: hits.length, allFromCache: hits.every((s) => s.fromCache) },
     emulatedPsmServerMs: { p50: percentile(psm.map((s) => s.psmMs!), 50), p95: percentile(psm.map((s) => s.psmMs!), 95), evaluatedTokensMedian: median(psm.map((s) => s.psmTokens!)), samples: psm.length },
     eventLoopBlockedMs: blocked,
+    idleAfterWarmUp: idle,
     peerPublished: { llamaServerPsmP50: 2170, llamaServerSpmP50: 509, llamaServerSpmP95: 634 },
     cpuPressure: { before: pressureBefore, after: pressureAfter },
     samples,
@@ -263,6 +286,7 @@ function report(samples: KeystrokeSample[], blocked: { p99: number; max: number 
   row("cache hit (typing as suggested), p50 / max", `${result.cacheHitMs.p50.toFixed(2)} / ${result.cacheHitMs.max.toFixed(2)} ms, ${result.cacheHitMs.count} hits, all without a model call: ${result.cacheHitMs.allFromCache}`);
   row("PSM server emulated (re-evaluates the suffix), p50", `${result.emulatedPsmServerMs.p50.toFixed(0)} ms, ${result.emulatedPsmServerMs.evaluatedTokensMedian} tokens evaluated`);
   row("JS thread blocked (event-loop delay) p99 / max", `${blocked.p99.toFixed(1)} / ${blocked.max.toFixed(1)} ms`);
+  row("CPU used in 3 s idle after a warm-up", `${idle.idleCpuMs.toFixed(1)} ms (warm-up took ${idle.warmMs.toFixed(0)} ms)`);
   row("llama-server published here: PSM p50 / SPM p50, p95", "2170 ms / 509 ms, 634 ms");
   row("CPU pressure before / after", `${pressureBefore ?? "?"} / ${pressureAfter ?? "?"}`);
   console.log("\nwritten: bench/out/completion.json");

@@ -10,7 +10,7 @@ import type { FrameLocator, Page } from "playwright-core";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { scriptedChatBytesModel, scriptedChatModel } from "../engine/chatModels";
 import { hostileAnswer, hostilePayloads } from "./chatPayloads";
-import { screenshot, session, statusItem, updateRemoteSettings } from "./session";
+import { screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
 
 /** Elements and attributes that must never come out of the sanitizer. */
 const DANGEROUS = ["script", "img", "iframe", "svg", "math", "style", "object", "embed", "form", "input", "video", "base", "meta", "link", "template", "[style]", "[onerror]", "[onload]", "[onfocus]", "[ontoggle]", "[onstart]"]
@@ -153,12 +153,7 @@ describe("Chat view (installed VSIX, real engine, generated models)", function (
     await useModel(session().models.tiny, TINY_MODEL_NAME);
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === "failed") {
-      const slug = this.currentTest.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
-      console.log(`      screenshot: ${await screenshot(`FAILED-chat-${slug}`)}`);
-    }
-  });
+  afterEach(screenshotOnFailure("chat-"));
 
   it("explains the selection from the editor's context menu; the answer streams into the chat view", async () => {
     const { page } = session();

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { scriptedModel } from "../support/models";
-import { screenshot, session, statusItem, updateRemoteSettings } from "./session";
+import { screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
 
 const SUGGESTION = "computeTotal(items);";
 const READY_TIMEOUT = 60_000;
@@ -27,12 +27,7 @@ async function lineText(page: Page, line: number): Promise<string> {
 describe("Inline completion in the browser (installed VSIX)", function () {
   this.timeout(180_000);
 
-  afterEach(async function () {
-    if (this.currentTest?.state === "failed") {
-      const slug = this.currentTest.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
-      console.log(`      screenshot: ${await screenshot(`FAILED-${slug}`)}`);
-    }
-  });
+  afterEach(screenshotOnFailure());
 
   before(async () => {
     const { page, workspace } = session();

@@ -3,19 +3,14 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { screenshot, session, statusItem, toasts, updateRemoteSettings } from "./session";
+import { screenshot, screenshotOnFailure, session, statusItem, toasts, updateRemoteSettings } from "./session";
 
 const READY_TIMEOUT = 60_000;
 
 describe("Model status in the editor (installed VSIX)", function () {
   this.timeout(120_000);
 
-  afterEach(async function () {
-    if (this.currentTest?.state === "failed") {
-      const slug = this.currentTest.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
-      console.log(`      screenshot: ${await screenshot(`FAILED-${slug}`)}`);
-    }
-  });
+  afterEach(screenshotOnFailure());
 
   it("shows the tiny model as ready in the status bar", async () => {
     const { page } = session();

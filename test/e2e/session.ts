@@ -57,3 +57,12 @@ export function updateRemoteSettings(patch: Record<string, unknown>): void {
   const { server } = session();
   server.writeMachineSettings({ ...server.readMachineSettings(), ...patch });
 }
+
+/** A mocha afterEach hook that takes a screenshot whenever a test fails, named after the test. */
+export function screenshotOnFailure(prefix = ""): (this: Mocha.Context) => Promise<void> {
+  return async function (this: Mocha.Context): Promise<void> {
+    if (this.currentTest?.state !== "failed") return;
+    const slug = this.currentTest.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
+    console.log(`      screenshot: ${await screenshot(`FAILED-${prefix}${slug}`)}`);
+  };
+}

@@ -208,6 +208,25 @@ describe("completion end to end with models that say a chosen text", function ()
     assert.equal(suggestion(outcome), "    s = 0\n    for item in items:\n        s += item\n    return s");
   });
 
+  it("pre-fetches the suggestion that follows accepting the shown one", async () => {
+    const engine = await engineFor(await scriptedModel("next();"));
+    try {
+      let calls = 0;
+      const pipeline = new CompletionPipeline({ engine, settings: () => settingsWith({ multiline: "auto", maxTokens: 64 }), log: () => undefined, onModelCall: () => calls++ });
+      const lines = ["start(); "];
+      const request = requestFor(lines, 0, 9);
+      assert.equal(suggestion(await pipeline.complete(request)), "next();");
+      await pipeline.prefetchAfter(request, "next();");
+      const callsBefore = calls;
+      lines[0] = "start(); next();";
+      const accepted = await pipeline.complete(requestFor(lines, 0, 16));
+      assert.equal(accepted.kind === "suggestion" && accepted.fromCache, true, JSON.stringify(accepted));
+      assert.equal(calls, callsBefore, "served without a model call");
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it("serves typing-as-suggested from the cache with no model call", async () => {
     const engine = await engineFor(await scriptedModel("computeTotal(items);"));
     try {
