@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { totalmem } from "node:os";
 import type { Llama, LlamaModel, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
+import { getSharedLlama, onLlamaLog } from "../../src/engine/llamaRuntime";
 import {
   emptyFile,
   nonGgufFile,
@@ -30,19 +31,17 @@ describe("generated models in real node-llama-cpp", function () {
   let nlc: NodeLlamaCpp;
   let llama: Llama;
   const logs: string[] = [];
+  let logSubscription: { dispose(): void } | undefined;
 
   before(async () => {
     nlc = await import("node-llama-cpp");
-    llama = await nlc.getLlama({
-      gpu: false,
-      build: "never",
-      logLevel: nlc.LlamaLogLevel.warn,
-      logger: (_level, message) => logs.push(message),
-    });
+    // llama.cpp's log callback is process-wide: a second Llama in this process (the engine tests
+    // run before this file) would leave this one's logger silent. Share the engine's instance and
+    // listen to its log instead; it stays alive for the later test files.
+    llama = await getSharedLlama(false);
+    logSubscription = onLlamaLog((_level, message) => logs.push(message));
   });
-  // node-llama-cpp 3.22.1 leaks a dispose guard when loadModel fails: once the half-built model
-  // is garbage-collected, llama.dispose() never settles. Broken-model tests fail loads on purpose.
-  after(() => Promise.race([llama?.dispose(), new Promise((resolve) => setTimeout(resolve, 2_000))]));
+  after(() => logSubscription?.dispose());
 
   describe("tinyModel", () => {
     let model: LlamaModel;
