@@ -106,7 +106,7 @@ CS_BIN="$CS_DIR/node_modules/.bin/code-server"
 # --- playwright-core (a devDependency; it drives Debian's chromium, downloads no browser) ----------
 if ! (cd "$REPO_ROOT" && node -e "require.resolve('playwright-core')" 2>/dev/null); then
   if [ -f "$REPO_ROOT/package-lock.json" ] && [ ! -d "$REPO_ROOT/node_modules" ]; then
-    log "node_modules missing: run npm ci in $REPO_ROOT"
+    log "node_modules missing: run npm install in $REPO_ROOT"
   else
     log "installing playwright-core (devDependency) into $REPO_ROOT"
     (cd "$REPO_ROOT" && npm install --no-audit --no-fund --no-save --loglevel=error playwright-core >&2)

@@ -20,8 +20,8 @@ say "tools"
 bash scripts/setup-tools.sh
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "npm ci"
-  npm ci --no-audit --no-fund
+  say "npm install"
+  npm install --no-audit --no-fund
 fi
 
 say "compile and package"

@@ -123,15 +123,22 @@ describe("completion pipeline on the tiny model (real engine)", function () {
   });
 
   it("a newer request cancels the one in flight: never two generations at once", async () => {
-    settings = settingsWith({ maxTokens: 10_000, maxTimeMs: 60_000 });
-    const first = pipeline.complete(requestFor(["a = 1", ""], 1, 0));
-    await new Promise((r) => setTimeout(r, 50));
-    settings = settingsWith({ maxTokens: 4 });
-    const second = await pipeline.complete(requestFor(["a = 1", "b"], 1, 1));
-    const firstOutcome = await first;
-    assert.equal(firstOutcome.kind === "dropped" && firstOutcome.reason, "cancelled");
-    assert.ok(second.timings!.generatedTokens > 0);
-    settings = settingsWith();
+    // A model that writes ~4,000 characters, so the first request is surely still running.
+    const long = Array.from({ length: 200 }, (_, i) => `  total += values[${i}] * ${i};`).join("\n");
+    const longEngine = await engineFor(await scriptedModel(long));
+    try {
+      let limits = settingsWith({ maxTokens: 10_000, maxTimeMs: 60_000 });
+      const longPipeline = new CompletionPipeline({ engine: longEngine, settings: () => limits, log: () => undefined });
+      const first = longPipeline.complete(requestFor(["function run() {", ""], 1, 0));
+      await new Promise((r) => setTimeout(r, 100));
+      limits = settingsWith({ maxTokens: 4 });
+      const second = await longPipeline.complete(requestFor(["function run() {", "  "], 1, 2));
+      const firstOutcome = await first;
+      assert.equal(firstOutcome.kind === "dropped" && firstOutcome.reason, "cancelled");
+      assert.ok(second.timings!.generatedTokens > 0);
+    } finally {
+      await longEngine.dispose();
+    }
   });
 
   it("warm-up evaluates the prompt while idle so the next request reuses it", async () => {
