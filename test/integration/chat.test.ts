@@ -37,6 +37,8 @@ describe("Chat commands (extension host, tiny model)", function () {
   before(async () => {
     // Short answers, one thread: the tiny model's answers are noise; their length does not matter.
     await setSetting("chat.maxAnswerTokens", 16);
+    // Greedy sampling: the same answer every run (a sampled end token would end it early).
+    await setSetting("chat.temperature", 0);
     await setSetting("threads", 1);
     const api = await extensionApi();
     await waitForReady(api, testModels().tiny, "the tiny model", (s) => s.kind === "ready" && s.modelPath === testModels().tiny && s.threads === 1);
@@ -46,6 +48,7 @@ describe("Chat commands (extension host, tiny model)", function () {
   after(async () => {
     await vscode.commands.executeCommand("slm.newChat");
     await setSetting("chat.maxAnswerTokens", undefined);
+    await setSetting("chat.temperature", undefined);
     await setSetting("threads", undefined);
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
   });
@@ -142,6 +145,8 @@ describe("Chat commands (extension host, tiny model)", function () {
       assert.ok(b.answer.end === "maxTokens" || b.answer.end === "done");
     } finally {
       await setSetting("chat.maxAnswerTokens", 16);
+    // Greedy sampling: the same answer every run (a sampled end token would end it early).
+    await setSetting("chat.temperature", 0);
     }
   });
 });

@@ -18,6 +18,7 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, wha
 async function openEditor(content: string, languageId = "typescript"): Promise<vscode.TextEditor> {
   const document = await vscode.workspace.openTextDocument({ content, language: languageId });
   const editor = await vscode.window.showTextDocument(document);
+  await until(() => (vscode.window.activeTextEditor?.document === document ? true : undefined), "the new editor to be active");
   const end = document.lineAt(document.lineCount - 1).range.end;
   editor.selection = new vscode.Selection(end, end);
   return editor;
@@ -51,7 +52,11 @@ describe("Inline completion in the editor", function () {
   afterEach(async () => {
     await setSetting("completion.enabled", undefined);
     await setSetting("completion.languages", undefined);
-    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    // Untitled documents with text are dirty: "close all" would stop at a save prompt and leave
+    // them open (and focused), so revert and close each instead.
+    for (let i = 0; i < 20 && vscode.window.activeTextEditor; i++) {
+      await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    }
   });
 
   it("answers an explicit request (Alt+\\) with the model's suggestion", async () => {
