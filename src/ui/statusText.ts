@@ -12,7 +12,8 @@ export function statusText(state: EngineState): { text: string; background?: str
     case "ready":
       return { text: `$(check) SLM: ${shorten(state.modelName ?? "ready")}` };
     case "busy":
-      return { text: "$(sync~spin) SLM: busy" };
+      // The spinner says busy; the name stays, so background work (warm-up) does not hide the model.
+      return { text: `$(sync~spin) SLM: ${shorten(state.modelName ?? "busy")}` };
     case "error":
       return { text: "$(error) SLM: model error", background: "statusBarItem.errorBackground" };
     case "unloaded":
