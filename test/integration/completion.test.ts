@@ -1,9 +1,14 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import type { CompletionApi, SlmApi } from "../../src/api";
 import type { CompletionActivity } from "../../src/completion/editor/statusItem";
 import { scriptedModel } from "../support/models";
 import { extensionApi, setSetting, waitForReady } from "./helpers";
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slm-completion-"));
 
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
   const started = Date.now();
@@ -15,8 +20,17 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, wha
   }
 }
 
+let fileCount = 0;
+
+/**
+ * Opens `content` in an editor, from a new file: untitled documents reuse the name "Untitled-1",
+ * and a new one opened right after the old one closed could come back with the old text.
+ */
 async function openEditor(content: string, languageId = "typescript"): Promise<vscode.TextEditor> {
-  const document = await vscode.workspace.openTextDocument({ content, language: languageId });
+  const extension = languageId === "markdown" ? "md" : "ts";
+  const file = path.join(scratch, `case-${++fileCount}.${extension}`);
+  fs.writeFileSync(file, content);
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
   const editor = await vscode.window.showTextDocument(document);
   await until(() => (vscode.window.activeTextEditor?.document === document ? true : undefined), "the new editor to be active");
   const end = document.lineAt(document.lineCount - 1).range.end;
