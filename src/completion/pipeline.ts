@@ -126,7 +126,7 @@ export class CompletionPipeline {
 
   private async generate(request: CompletionRequest, signal: AbortSignal, started: number): Promise<CompletionOutcome> {
     const timings: RequestTimings = {
-      contextMs: 0, tokenizeMs: 0, queueMs: 0, evalMs: 0, generateMs: 0, postprocessMs: 0, totalMs: 0,
+      contextMs: 0, queueMs: 0, evalMs: 0, generateMs: 0, postprocessMs: 0, totalMs: 0,
       promptTokens: 0, reusedTokens: 0, evaluatedTokens: 0, generatedTokens: 0,
     };
     let fim: ModelFim;

@@ -61,7 +61,6 @@ export type DropReason =
 
 export interface RequestTimings {
   contextMs: number;
-  tokenizeMs: number;
   /** Waiting for the lane (a previous generation finishing). */
   queueMs: number;
   evalMs: number;
