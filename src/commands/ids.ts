@@ -13,6 +13,7 @@ export const Commands = {
   triggerCompletion: "slm.triggerCompletion",
   copyForContext: "slm.copyForContext",
   showRuntimeInfo: "slm.showRuntimeInfo",
+  downloadModel: "slm.downloadModel",
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
