@@ -6,9 +6,11 @@ import { createApi, type SlmApi } from "./api";
 import { ChatFeature } from "./chat";
 import { Commands } from "./commands/ids";
 import { CompletionFeature } from "./completion/editor/feature";
+import { chooseModelsFolder } from "./commands/chooseModelsFolder";
 import { selectModel } from "./commands/selectModel";
 import { showRuntimeInfo } from "./commands/showRuntimeInfo";
 import { showStatusMenu } from "./commands/statusMenu";
+import { FirstRun, openWalkthrough } from "./firstRun/firstRun";
 import { ModelController } from "./modelController";
 import { ModelPolicy } from "./modelPolicy";
 import { EngineStatusBar } from "./ui/statusBar";
@@ -36,9 +38,13 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   context.subscriptions.push(new ChatFeature(context, engine, log));
   const completion = new CompletionFeature(engine, log);
   context.subscriptions.push(completion);
+  const firstRun = new FirstRun(engine, context.globalState);
+  context.subscriptions.push(firstRun);
 
   context.subscriptions.push(
     vscode.commands.registerCommand(Commands.selectModel, selectModel),
+    vscode.commands.registerCommand(Commands.chooseModelsFolder, chooseModelsFolder),
+    vscode.commands.registerCommand(Commands.openWalkthrough, openWalkthrough),
     vscode.commands.registerCommand(Commands.reloadModel, () => engine.reload()),
     vscode.commands.registerCommand(Commands.showLog, () => log.show(true)),
     vscode.commands.registerCommand(Commands.statusMenu, () => showStatusMenu(engine)),
@@ -55,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
 
   log.info(`Activated in ${activationMs.toFixed(1)} ms; the model loads in the background. No network connections are made.`);
   setTimeout(() => void controller.start(), 0);
+  setTimeout(() => void firstRun.offerOnce(), 0);
   return api;
 }
 

@@ -14,6 +14,8 @@ export const Commands = {
   copyForContext: "slm.copyForContext",
   showRuntimeInfo: "slm.showRuntimeInfo",
   downloadModel: "slm.downloadModel",
+  chooseModelsFolder: "slm.chooseModelsFolder",
+  openWalkthrough: "slm.openWalkthrough",
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

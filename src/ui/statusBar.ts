@@ -34,7 +34,8 @@ function statusTooltip(state: EngineState): vscode.MarkdownString {
   md.appendMarkdown("**SLM Assistant** (runs on this machine, offline)\n\n");
   switch (state.kind) {
     case "noModel":
-      md.appendMarkdown("No model is set. Click to choose a `.gguf` model file.\n\n");
+      md.appendMarkdown("No model is set yet, so there are no suggestions and no chat.\n\n");
+      md.appendMarkdown("Click to choose a `.gguf` model file, scan a folder of models, download a recommended model, or open the walkthrough.\n\n");
       break;
     case "loading":
       md.appendText(`Loading ${state.modelPath ?? "model"}…`);
@@ -61,6 +62,6 @@ function statusTooltip(state: EngineState): vscode.MarkdownString {
     md.appendText(`⚠ ${notice}`);
     md.appendMarkdown("\n\n");
   }
-  md.appendMarkdown("Click for actions.");
+  if (state.kind !== "noModel") md.appendMarkdown("Click for actions.");
   return md;
 }

@@ -6,7 +6,7 @@ const MAX_NAME = 32;
 export function statusText(state: EngineState): { text: string; background?: string } {
   switch (state.kind) {
     case "noModel":
-      return { text: "$(circle-slash) SLM: no model", background: "statusBarItem.warningBackground" };
+      return { text: "$(circle-slash) SLM: choose a model", background: "statusBarItem.warningBackground" };
     case "loading":
       return { text: `$(loading~spin) SLM: loading ${Math.round((state.progress ?? 0) * 100)}%` };
     case "ready":

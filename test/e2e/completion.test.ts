@@ -48,7 +48,7 @@ describe("Inline completion in the browser (installed VSIX)", function () {
     fs.writeFileSync(path.join(workspace, "calc.ts"), "const result = \n");
     const model = await scriptedModel(SUGGESTION);
     updateRemoteSettings({ "slm.modelPath": model, "slm.threads": 1 });
-    await statusItem(page).filter({ hasText: /SLM: (?!no model|loading|model error)/ }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: /SLM: (?!choose a model|loading|model error)/ }).waitFor({ timeout: READY_TIMEOUT });
 
     await page.keyboard.press("Control+P");
     const input = page.locator(".quick-input-widget input");

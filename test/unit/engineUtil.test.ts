@@ -44,7 +44,7 @@ describe("engine utilities", () => {
   });
 
   it("status text covers every state", () => {
-    assert.equal(statusText({ kind: "noModel", notices: [] }).text, "$(circle-slash) SLM: no model");
+    assert.equal(statusText({ kind: "noModel", notices: [] }).text, "$(circle-slash) SLM: choose a model");
     assert.equal(statusText({ kind: "loading", progress: 0.4, notices: [] }).text, "$(loading~spin) SLM: loading 40%");
     assert.equal(statusText({ kind: "ready", modelName: "Qwen2.5 Coder 0.5B", notices: [] }).text, "$(check) SLM: Qwen2.5 Coder 0.5B");
     assert.equal(statusText({ kind: "ready", modelName: "x".repeat(40), notices: [] }).text, `$(check) SLM: ${"x".repeat(31)}…`);

@@ -1,0 +1,63 @@
+import * as vscode from "vscode";
+import { SECTION } from "../config";
+import type { LocalModelEngine } from "../engine/engine";
+import type { EngineState } from "../engine/types";
+import { Commands } from "../commands/ids";
+import { Disposable } from "../util/dispose";
+import { FIRST_RUN_OFFERED_KEY, MODEL_READY_CONTEXT, shouldOfferFirstRun, WALKTHROUGH_REF, type ConfiguredModels } from "./firstRunState";
+
+export const CHOOSE_MODEL = "Choose Model…";
+export const GET_STARTED = "Get Started";
+
+/**
+ * Gets a new user from install to a working assistant: one notification on the first activation
+ * without a model (remembered in globalState, so it never nags), and the context key that ticks the
+ * walkthrough's first step once a model is working.
+ */
+export class FirstRun extends Disposable {
+  private modelReady: boolean | undefined;
+
+  constructor(
+    engine: LocalModelEngine,
+    private readonly globalState: vscode.Memento,
+  ) {
+    super();
+    this._register(engine.onDidChangeState((state) => this.setModelReady(state)));
+    this.setModelReady(engine.state);
+  }
+
+  /** Shows the notification if this is the first run without a model; never awaited by activate(). */
+  async offerOnce(): Promise<void> {
+    if (!shouldOfferFirstRun(readConfiguredModels(), this.globalState.get<boolean>(FIRST_RUN_OFFERED_KEY, false))) return;
+    // Remembered before it is shown: a window closed while the notification is up must not show it again.
+    await this.globalState.update(FIRST_RUN_OFFERED_KEY, true);
+    const choice = await vscode.window.showInformationMessage(
+      "SLM Assistant runs a small model on this machine, and no model is set yet. Choose a .gguf model file, or get started step by step.",
+      CHOOSE_MODEL,
+      GET_STARTED,
+    );
+    if (choice === CHOOSE_MODEL) await vscode.commands.executeCommand(Commands.selectModel);
+    else if (choice === GET_STARTED) await openWalkthrough();
+  }
+
+  private setModelReady(state: EngineState): void {
+    const ready = state.kind === "ready" || state.kind === "busy" || state.kind === "unloaded";
+    if (ready === this.modelReady) return;
+    this.modelReady = ready;
+    void vscode.commands.executeCommand("setContext", MODEL_READY_CONTEXT, ready);
+  }
+}
+
+/** Opens the "Get started with SLM Assistant" walkthrough. */
+export async function openWalkthrough(): Promise<void> {
+  await vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_REF, false);
+}
+
+function readConfiguredModels(): ConfiguredModels {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  return {
+    modelPath: config.get<string>("modelPath", ""),
+    completionModelPath: config.get<string>("completion.modelPath", ""),
+    chatModelPath: config.get<string>("chat.modelPath", ""),
+  };
+}
