@@ -7,6 +7,7 @@ import { ChatFeature } from "./chat";
 import { Commands } from "./commands/ids";
 import { CompletionFeature } from "./completion/editor/feature";
 import { chooseModelsFolder } from "./commands/chooseModelsFolder";
+import { downloadModel } from "./commands/downloadModel";
 import { selectModel } from "./commands/selectModel";
 import { showRuntimeInfo } from "./commands/showRuntimeInfo";
 import { showStatusMenu } from "./commands/statusMenu";
@@ -43,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
 
   context.subscriptions.push(
     vscode.commands.registerCommand(Commands.selectModel, selectModel),
+    vscode.commands.registerCommand(Commands.downloadModel, (arg?: unknown) => downloadModel(context, log, arg)),
     vscode.commands.registerCommand(Commands.chooseModelsFolder, chooseModelsFolder),
     vscode.commands.registerCommand(Commands.openWalkthrough, openWalkthrough),
     vscode.commands.registerCommand(Commands.reloadModel, () => engine.reload()),
