@@ -56,6 +56,8 @@ describe("first run", () => {
       for (const step of walkthrough!.steps) {
         const commands = stepCommands(step);
         assert.equal(commands.length, 1, `${step.id}: ${commands.join(", ")}`);
+        // The walkthrough renders links in step descriptions, nothing else: `code` would show its backticks.
+        assert.doesNotMatch(step.description, /`/, `${step.id}: backticks show as typed in a walkthrough step`);
         assert.ok(known.has(commands[0]!), `${step.id} links to ${commands[0]}, not in src/commands/ids.ts`);
       }
       assert.deepEqual(walkthrough!.steps.map((s) => stepCommands(s)[0]), [

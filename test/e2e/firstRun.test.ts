@@ -1,0 +1,113 @@
+// First run as a person sees it: with no model the status bar asks for one and its menu lists the
+// ways to get one; the walkthrough opens from the Command Palette with its steps, and its first
+// button opens the file picker, where choosing the model makes it ready and ticks the step.
+import * as assert from "node:assert/strict";
+import type { Frame, Page } from "playwright-core";
+import { TINY_MODEL_NAME } from "../harness/testModels";
+import { screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+
+const READY_TIMEOUT = 60_000;
+const STEP_TITLES = ["Choose a model file", "Or scan a folder of models", "Or download a recommended model", "Try inline completion", "Chat about your code", "See what runs"];
+const GET_A_MODEL = ["Choose a .gguf file…", "Scan a models folder…", "Download a recommended model…", "Open the walkthrough"];
+
+describe("First run in the browser (installed VSIX)", function () {
+  this.timeout(120_000);
+
+  afterEach(screenshotOnFailure("first-run-"));
+
+  after(async () => {
+    const { page, models } = session();
+    await page.keyboard.press("Escape");
+    updateRemoteSettings({ "slm.modelPath": models.tiny });
+    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+  });
+
+  it("with no model, the status bar says 'choose a model' and its menu offers the four ways to get one", async () => {
+    const { page } = session();
+    // From a working model to none, so that it is this change the status bar answers, not startup.
+    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    updateRemoteSettings({ "slm.modelPath": "" });
+    const item = statusItem(page).filter({ hasText: "SLM: choose a model" });
+    await item.waitFor({ timeout: READY_TIMEOUT });
+    await item.hover();
+    const hover = page.locator(".monaco-hover, .workbench-hover", { hasText: "No model is set yet" }).first();
+    await hover.waitFor({ timeout: 10_000 });
+    assert.match(await hover.innerText(), /scan a folder of models, download a recommended model, or open the walkthrough/);
+    await screenshot("first-run-no-model-status");
+
+    await item.click();
+    const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
+    await rows.filter({ hasText: GET_A_MODEL[0]! }).waitFor({ timeout: 10_000 });
+    const labels = (await rows.locator(".label-name").allInnerTexts()).map((t) => t.trim());
+    for (const action of GET_A_MODEL) assert.ok(labels.includes(action), `the menu has no "${action}": ${labels.join(" | ")}`);
+    assert.deepEqual(labels.filter((l) => GET_A_MODEL.includes(l)), GET_A_MODEL, "the four actions are not in order");
+    await screenshot("first-run-no-model-menu");
+    await page.keyboard.press("Escape");
+  });
+
+  it("SLM: Get Started opens the walkthrough with its steps and the first step's page", async () => {
+    const { page } = session();
+    // Wide enough that the walkthrough shows each step's page beside the steps, as on a usual screen.
+    const viewport = page.viewportSize();
+    await page.setViewportSize({ width: 1920, height: 1000 });
+    try {
+      await runCommand(page, "SLM: Get Started");
+      const container = page.locator(".gettingStartedContainer");
+      await container.getByText("Get started with SLM Assistant").first().waitFor({ timeout: 15_000 });
+      for (const title of STEP_TITLES) {
+        await container.getByText(title, { exact: true }).first().waitFor({ timeout: 5_000 });
+      }
+      const media = await frameWith(page, "h1", "Choose a model file", 15_000);
+      assert.ok(media, "the first step's page (media/walkthrough/chooseModel.md) is not shown");
+      assert.match(await media.locator("body").innerText(), /Which model\?/);
+      await screenshot("first-run-walkthrough");
+    } finally {
+      if (viewport) await page.setViewportSize(viewport);
+    }
+  });
+
+  it("the first step's button opens the model file picker; choosing the model makes it ready and ticks the step", async () => {
+    const { page, models, server } = session();
+    const button = page.locator(".gettingStartedContainer").getByRole("button", { name: "Choose a .gguf File" });
+    await button.waitFor({ timeout: 10_000 });
+    await button.click();
+    // code-server's file picker is VS Code's simple file dialog: a quick input taking a path.
+    const widget = page.locator(".quick-input-widget");
+    const input = widget.locator(".quick-input-box input");
+    await input.waitFor({ timeout: 15_000 });
+    assert.match(await widget.innerText(), /choose a GGUF model file/);
+    await screenshot("first-run-file-picker");
+    await input.fill(models.tiny);
+    await input.press("Enter");
+    // The dialog may still be reading the folder and take the first Enter as "complete the path".
+    if (!(await widget.waitFor({ state: "hidden", timeout: 3_000 }).then(() => true, () => false))) await input.press("Enter");
+    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    assert.equal(server.readMachineSettings()["slm.modelPath"], models.tiny, "the picked model was not saved in the settings");
+    const step = page.locator(".gettingStartedContainer button.getting-started-step", { hasText: STEP_TITLES[0]! });
+    await step.locator(".codicon-getting-started-step-checked, .codicon-pass-filled").first().waitFor({ timeout: 10_000 });
+    await screenshot("first-run-model-chosen");
+  });
+});
+
+/** The frame (at any depth: webviews nest two) showing `selector` with `text`, or undefined. */
+async function frameWith(page: Page, selector: string, text: string, timeoutMs: number): Promise<Frame | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (await frame.locator(selector, { hasText: text }).count().catch(() => 0)) return frame;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return undefined;
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+  const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
+}
