@@ -9,7 +9,9 @@ import * as vscode from "vscode";
 import type { SlmApi } from "../../src/api";
 import { Commands } from "../../src/commands/ids";
 import type { ModelPick } from "../../src/commands/modelPicks";
-import { WALKTHROUGH_ID } from "../../src/firstRun/firstRunState";
+import type { LocalModelEngine } from "../../src/engine/engine";
+import { FirstRun, GET_STARTED } from "../../src/firstRun/firstRun";
+import { FIRST_RUN_OFFERED_KEY, WALKTHROUGH_ID } from "../../src/firstRun/firstRunState";
 import { EXTENSION_ID, extensionApi, setSetting, testModels, TINY_MODEL_NAME, waitForReady, waitUntil } from "./helpers";
 import { report } from "./report";
 
@@ -98,6 +100,35 @@ describe("First run: walkthrough, models folder, no-model menu", function () {
     assert.match(shown[0]!.options?.title ?? "", new RegExp(escapeRegExp(folder)));
     assert.deepEqual(shown[0]!.rows.map((r) => r.label), [TINY_MODEL_NAME, "$(folder-opened) Browse…"]);
     assert.equal(shown[0]!.rows[0]!.action?.kind, "use");
+  });
+
+  it("the first activation without a model shows one notification, once per install; Get Started opens the walkthrough", async () => {
+    await setSetting("modelPath", "");
+    const values = new Map<string, unknown>();
+    const memento = { keys: () => [...values.keys()], get: (key: string, fallback?: unknown) => (values.has(key) ? values.get(key) : fallback), update: async (key: string, value: unknown) => void values.set(key, value) };
+    // Only onDidChangeState and state are used; a ready state leaves the real window's context key as it is.
+    const engine = { state: { kind: "ready", notices: [] }, onDidChangeState: () => ({ dispose() {} }) } as unknown as LocalModelEngine;
+    const originalInfo = vscode.window.showInformationMessage;
+    const messages: { message: string; actions: string[] }[] = [];
+    (vscode.window as { showInformationMessage: unknown }).showInformationMessage = async (message: string, ...actions: string[]) => {
+      messages.push({ message, actions });
+      return GET_STARTED;
+    };
+    const firstRun = new FirstRun(engine, memento as unknown as vscode.Memento);
+    try {
+      await firstRun.offerOnce();
+      await firstRun.offerOnce();
+    } finally {
+      (vscode.window as { showInformationMessage: unknown }).showInformationMessage = originalInfo;
+      firstRun.dispose();
+    }
+    assert.equal(messages.length, 1, "shown more than once");
+    assert.match(messages[0]!.message, /no model is set yet/);
+    assert.deepEqual(messages[0]!.actions, ["Choose Model…", "Get Started"]);
+    assert.equal(values.get(FIRST_RUN_OFFERED_KEY), true);
+    const tab = await waitForTab((t) => /welcome|walkthrough|get started/i.test(t.label), 10_000);
+    assert.ok(tab, "Get Started opened no walkthrough");
+    await vscode.window.tabGroups.close(tab);
   });
 
   it("with no model, the status bar menu offers: choose a file, scan a folder, download, open the walkthrough", async () => {
