@@ -8,21 +8,19 @@ export function readEngineSettings(): RawEngineSettings {
   const config = vscode.workspace.getConfiguration(SECTION);
   return {
     modelPath: config.get<string>("modelPath", ""),
+    completionModelPath: config.get<string>("completion.modelPath", ""),
+    chatModelPath: config.get<string>("chat.modelPath", ""),
     threads: config.get<number>("threads", 0),
     contextSize: config.get<number>("contextSize", 4096),
     gpu: config.get<string>("gpu", "auto"),
+    gpuLayers: config.get<unknown>("gpuLayers", "auto"),
+    loraAdapters: config.get<unknown>("loraAdapters", []),
     flashAttention: config.get<boolean>("flashAttention", true),
   };
 }
 
 export function sameSettings(a: RawEngineSettings, b: RawEngineSettings): boolean {
-  return (
-    a.modelPath === b.modelPath &&
-    a.threads === b.threads &&
-    a.contextSize === b.contextSize &&
-    a.gpu === b.gpu &&
-    a.flashAttention === b.flashAttention
-  );
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** slm.unloadAfterMinutes in milliseconds; 0 (never) for anything not a positive number. */

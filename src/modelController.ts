@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import { LocalModelEngine } from "./engine/engine";
-import type { EngineState } from "./engine/types";
+import type { EngineError, EngineState } from "./engine/types";
 import { SECTION, readEngineSettings, readIdleUnloadMs, sameSettings } from "./config";
 import { Commands } from "./commands/ids";
 import { Disposable } from "./util/dispose";
@@ -8,6 +8,8 @@ import { Disposable } from "./util/dispose";
 export const CHOOSE_ANOTHER_MODEL = "Choose Another Model…";
 export const SHOW_LOG = "Show Log";
 export const OPEN_SETTINGS = "Open Settings";
+/** The button that applies the fit check's offer. */
+export const useContextLabel = (contextSize: number): string => `Use a ${contextSize}-Token Context`;
 
 /**
  * Connects the engine to VS Code: feeds it settings (live), shows loading progress, and tells the
@@ -53,7 +55,7 @@ export class ModelController extends Disposable {
       const key = `${state.modelPath}|${state.error.message}`;
       if (key !== this.shownError) {
         this.shownError = key;
-        void this.showError(state.error.message);
+        void this.showError(state.error);
       }
     } else if (state.kind !== "loading") {
       this.shownError = undefined;
@@ -67,10 +69,17 @@ export class ModelController extends Disposable {
     }
   }
 
-  private async showError(message: string): Promise<void> {
-    const choice = await vscode.window.showErrorMessage(`SLM Assistant: ${message}`, CHOOSE_ANOTHER_MODEL, SHOW_LOG);
+  private async showError(error: EngineError): Promise<void> {
+    const smaller = error.suggestedContextSize;
+    const useSmaller = smaller !== undefined ? useContextLabel(smaller) : undefined;
+    const actions = useSmaller ? [useSmaller, CHOOSE_ANOTHER_MODEL, SHOW_LOG] : [CHOOSE_ANOTHER_MODEL, SHOW_LOG];
+    const choice = await vscode.window.showErrorMessage(`SLM Assistant: ${error.message}`, ...actions);
     if (choice === CHOOSE_ANOTHER_MODEL) await vscode.commands.executeCommand(Commands.selectModel);
     else if (choice === SHOW_LOG) this.log.show(true);
+    else if (choice === useSmaller && smaller !== undefined) {
+      this.log.info(`Setting slm.contextSize to ${smaller}, the largest context that fits in free memory.`);
+      await vscode.workspace.getConfiguration(SECTION).update("contextSize", smaller, vscode.ConfigurationTarget.Global);
+    }
   }
 
   private showProgress(state: EngineState): void {

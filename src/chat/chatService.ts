@@ -211,7 +211,7 @@ export class ChatService {
       end,
       notes: notes.length > 0 ? notes : undefined,
       stats: {
-        model: this.engine.state.modelName ?? "model",
+        model: this.engine.state.lanes?.chat?.name ?? this.engine.state.modelName ?? "model",
         generatedTokens: result.generatedTokens,
         tokensPerSecond: result.tokensPerSecond,
         timeToFirstTokenMs: result.timeToFirstTokenMs,
@@ -269,5 +269,5 @@ export class ChatService {
 
 export function modelStatus(state: EngineState): ModelStatus {
   // An idle-unloaded model answers like a ready one: the question loads it again.
-  return { kind: state.kind === "unloaded" ? "ready" : state.kind, modelName: state.modelName };
+  return { kind: state.kind === "unloaded" ? "ready" : state.kind, modelName: state.lanes?.chat?.name ?? state.modelName };
 }

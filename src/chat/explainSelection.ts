@@ -146,7 +146,7 @@ async function budgetCheck(deps: ExplainDeps): Promise<(question: string) => Pro
   const count = async (text: string): Promise<number> => {
     if (ready) {
       try {
-        return (await deps.engine.tokenize(text)).length;
+        return (await deps.engine.tokenize(text, false, "chat")).length;
       } catch {
         // Fall through to the estimate.
       }

@@ -6,25 +6,25 @@ import type { ModelPolicy } from "../modelPolicy";
 import { runtimeReport } from "./runtimeInfo";
 
 /**
- * Opens a Markdown report of what runs (model file, SHA-256, backend, threads, context size,
- * network) and returns its text. The hash comes from the same cache the allowlist uses.
+ * Opens a Markdown report of what runs (model files, SHA-256, backend, threads, context size,
+ * network) and returns its text. Hashes come from the same cache the allowlist uses.
  */
 export async function showRuntimeInfo(engine: LocalModelEngine, store: HashCacheStore, policy: ModelPolicy): Promise<string> {
   const state = engine.state;
-  let sha256 = "no model file";
-  if (state.modelPath) {
-    const file = state.modelPath;
+  const hashOf = async (file: string): Promise<string> => {
     try {
       const hash = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "SLM: hashing the model file" }, () => modelSha256(file, store));
-      sha256 = hash.sha256;
+      return hash.sha256;
     } catch (error) {
-      sha256 = `cannot be computed (${error instanceof Error ? error.message : String(error)})`;
+      return `cannot be computed (${error instanceof Error ? error.message : String(error)})`;
     }
-  }
+  };
+  const models = [];
+  for (const model of engine.loadedModels) models.push({ ...model, sha256: await hashOf(model.summary.path) });
   const report = runtimeReport({
     state,
-    summary: engine.modelSummary,
-    sha256,
+    models,
+    sha256: models.length === 0 && state.modelPath ? await hashOf(state.modelPath) : "no model file",
     allowNetwork: vscode.workspace.getConfiguration(SECTION).get<boolean>("allowNetwork", false) === true,
     allowlistSize: policy.allowlistSize,
   });

@@ -290,13 +290,13 @@ export class CompletionPipeline {
 
   private async modelFim(): Promise<ModelFim> {
     const state = this.deps.engine.state;
-    if (this.fim && state.modelPath === this.fim.modelPath && (state.kind === "ready" || state.kind === "busy")) return this.fim;
+    if (this.fim && state.lanes?.completion?.path === this.fim.modelPath && (state.kind === "ready" || state.kind === "busy")) return this.fim;
     const { engine } = this.deps;
     const fim = await engine.withSession(
       "completion",
       undefined,
       async ({ model }) => {
-        const modelPath = engine.state.modelPath ?? "";
+        const modelPath = engine.state.lanes?.completion?.path ?? "";
         const detection = detectModelFim(model, modelPath);
         const stopTexts = detection.format?.stopTokens ?? [];
         const stopTokens = new Set<Token>();

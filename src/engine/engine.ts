@@ -16,12 +16,14 @@ import {
 import { LogBuffer } from "./logBuffer";
 import { checkModelFile } from "./preflight";
 import { ModelProblem, explainLoadFailure, fileLabel, formatBytes, modelDisplayName } from "./problems";
-import { fitContextToModel, resolveEngineSettings, type MachineFacts } from "./settings";
-import type { EngineSettings, EngineState, ModelSummary, RawEngineSettings } from "./types";
+import { adapterProblem, checkAdapters, isAdapterFailure } from "./adapters";
+import { largestFittingContext, type MemoryNeeds } from "./fit";
+import { readModelInfo } from "./modelInfo";
+import { roleWarnings } from "./modelRoles";
+import { fitContextToModel, MIN_CONTEXT_SIZE, resolveEngineSettings, type MachineFacts } from "./settings";
+import { LANES, type EngineSettings, type EngineState, type Lane, type LaneModel, type ModelSummary, type RawEngineSettings } from "./types";
 
-/** Each feature evaluates on its own context sequence so one does not evict the other's KV cache. */
-export type Lane = "completion" | "chat";
-const LANES: readonly Lane[] = ["completion", "chat"];
+export type { Lane } from "./types";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -30,6 +32,8 @@ export interface EngineDeps {
   readonly log: (level: LogLevel, message: string) => void;
   /** Bytes of memory available to a new allocation (MemAvailable on Linux). */
   readonly freeMemory?: () => number;
+  /** Bytes of free video memory on the backend in use; injectable for tests. */
+  readonly freeVram?: (llama: Llama) => Promise<number>;
   readonly importLlama?: () => Promise<LlamaModule>;
   /** The process-wide Llama for a backend; injectable for tests. */
   readonly getLlama?: (gpu: GpuChoice) => Promise<Llama>;
@@ -71,10 +75,18 @@ export interface Session {
   readonly module: LlamaModule;
 }
 
+type Insights = Awaited<ReturnType<LlamaModule["GgufInsights"]["from"]>>;
+
 interface LoadedModel {
+  /** Path, GPU layers and adapters: a change to any of them loads the file again. */
+  readonly key: string;
   readonly instance: LlamaModel;
   readonly summary: ModelSummary;
+  readonly insights: Insights;
   readonly flashAttentionSupported: boolean;
+  /** Fill-in-the-middle tokens and chat template, from the header, for the role warnings. */
+  readonly fim: boolean;
+  readonly chatTemplate: boolean;
 }
 
 interface LoadedContext {
@@ -83,6 +95,27 @@ interface LoadedContext {
   readonly sequences: ReadonlyMap<Lane, LlamaContextSequence>;
   readonly contextSize: number;
   readonly flashAttention: boolean;
+}
+
+/** One model file and the features (lanes) that run on it; two lanes on one file share one load. */
+interface Slot {
+  readonly path: string;
+  readonly lanes: readonly Lane[];
+  readonly model: LoadedModel;
+  readonly context: LoadedContext;
+}
+
+/** A model file checked and read, ready for the fit check and the load. */
+interface PreparedModel {
+  readonly file: string;
+  readonly key: string;
+  readonly lanes: readonly Lane[];
+  readonly sizeBytes: number;
+  readonly architecture: string;
+  readonly generalName: unknown;
+  readonly insights: Insights;
+  readonly fim: boolean;
+  readonly chatTemplate: boolean;
 }
 
 /**
@@ -98,9 +131,8 @@ export class LocalModelEngine {
   private settings?: EngineSettings;
   private settingNotices: string[] = [];
   private module?: LlamaModule;
-  private llama?: { gpu: string; instance: Llama };
-  private model?: LoadedModel;
-  private context?: LoadedContext;
+  private llama?: { gpu: string; instance: Llama; note?: string };
+  private slots: Slot[] = [];
   private loadAbort?: AbortController;
   private applying: Promise<void> = Promise.resolve();
   private readonly laneTails = new Map<Lane, Promise<void>>();
@@ -126,8 +158,14 @@ export class LocalModelEngine {
     return this.currentState;
   }
 
+  /** The completion model's summary (else the chat model's). */
   get modelSummary(): ModelSummary | undefined {
-    return this.model?.summary;
+    return this.slots[0]?.model.summary;
+  }
+
+  /** Every loaded model with the features that run on it. */
+  get loadedModels(): readonly { readonly lanes: readonly Lane[]; readonly summary: ModelSummary }[] {
+    return this.slots.map((slot) => ({ lanes: slot.lanes, summary: slot.model.summary }));
   }
 
   /** Applies new settings; resolves when the resulting load (if any) has finished or failed. */
@@ -152,14 +190,14 @@ export class LocalModelEngine {
     return this.enqueueApply(this.settings, this.settingNotices, true);
   }
 
-  /** Waits for a pending load, then tokenizes with the model's own vocabulary. */
-  async tokenize(text: string, specialTokens = false): Promise<Token[]> {
-    const model = await this.readyModel();
+  /** Waits for a pending load, then tokenizes with the vocabulary of the lane's model. */
+  async tokenize(text: string, specialTokens = false, lane: Lane = "completion"): Promise<Token[]> {
+    const model = await this.readyModel(lane);
     return model.tokenize(text, specialTokens);
   }
 
-  async detokenize(tokens: readonly Token[]): Promise<string> {
-    const model = await this.readyModel();
+  async detokenize(tokens: readonly Token[], lane: Lane = "completion"): Promise<string> {
+    const model = await this.readyModel(lane);
     return model.detokenize(tokens);
   }
 
@@ -175,7 +213,7 @@ export class LocalModelEngine {
     return this.generateWith(lane, options, (completion, generationOptions) => {
       if (!completion.infillSupported) {
         throw new EngineUnavailableError(
-          `${this.model?.summary.name ?? "This model"} has no fill-in-the-middle tokens, so it cannot complete code between a prefix and a suffix. Choose a code model such as Qwen2.5-Coder (base).`,
+          `${this.slotFor(lane)?.model.summary.name ?? "This model"} has no fill-in-the-middle tokens, so it cannot complete code between a prefix and a suffix. Choose a code model such as Qwen2.5-Coder (base).`,
         );
       }
       return completion.generateInfillCompletionWithMeta(prefix, suffix, generationOptions);
@@ -193,7 +231,7 @@ export class LocalModelEngine {
     onAbort: () => T,
   ): Promise<T> {
     throwIfAborted(signal);
-    await this.readyModel();
+    await this.readyModel(lane);
     const release = await this.lockLane(lane, signal);
     let settled: Promise<T>;
     try {
@@ -240,11 +278,11 @@ export class LocalModelEngine {
 
   private async apply(next: EngineSettings, notices: string[], force: boolean, signal: AbortSignal): Promise<void> {
     if (signal.aborted || this.disposed) return;
-    const previous = this.settings;
     this.settings = next;
     this.settingNotices = notices;
 
-    if (!next.modelPath) {
+    const plan = planSlots(next);
+    if (plan.length === 0) {
       await this.unload();
       this.setState({ kind: "noModel", notices });
       return;
@@ -252,35 +290,62 @@ export class LocalModelEngine {
 
     const hadError = this.currentState.kind === "error";
     const needLlama = !this.llama || this.llama.gpu !== next.gpu;
-    const needModel = force || hadError || needLlama || !this.model || previous?.modelPath !== next.modelPath;
-    const needContext = needModel || !this.context || this.context.key !== contextKey(next);
-    if (!needContext) {
+    const reloadAll = force || hadError || needLlama;
+    const unchanged =
+      !reloadAll &&
+      this.slots.length === plan.length &&
+      plan.every((wanted, i) => {
+        const slot = this.slots[i]!;
+        return slot.path === wanted.path && slot.model.key === modelKey(wanted, next) && slot.context.key === contextKey(wanted, next);
+      });
+    if (unchanged) {
       this.setState({ ...this.currentState, notices: [...notices, ...this.loadNotices()] });
       return;
     }
 
-    this.setState({ kind: "loading", modelPath: next.modelPath, progress: 0, notices });
+    this.setState({ kind: "loading", modelPath: plan[0]!.path, progress: 0, notices });
     try {
       await this.endRequests();
-      await this.disposeContext();
-      if (needModel) await this.disposeModel();
+      await this.disposeContexts();
+      const kept = new Map<string, LoadedModel>();
+      for (const slot of this.slots) {
+        const wanted = plan.find((entry) => entry.path === slot.path);
+        if (!reloadAll && wanted && slot.model.key === modelKey(wanted, next)) kept.set(slot.path, slot.model);
+        else await slot.model.instance.dispose().catch(() => undefined);
+      }
+      this.slots = [];
       if (needLlama) await this.createLlama(next.gpu, signal);
-      if (needModel) await this.loadModel(next, signal);
-      await this.createContext(next, signal);
+
+      const prepared: PreparedModel[] = [];
+      for (const wanted of plan) {
+        if (!kept.has(wanted.path)) prepared.push(await this.prepareModel(wanted, next, signal));
+      }
+      await this.checkFit(plan, prepared, kept, next);
+
+      const loaded = new Map(kept);
+      for (const [index, model] of prepared.entries()) {
+        loaded.set(model.file, await this.loadModel(model, next, signal, (progress) => (index + progress) / prepared.length));
+      }
+      for (const wanted of plan) {
+        const model = loaded.get(wanted.path)!;
+        const context = await this.createContext(model, wanted, next, signal);
+        this.slots.push({ path: wanted.path, lanes: wanted.lanes, model, context });
+      }
       this.setReady(notices);
     } catch (error) {
       if (signal.aborted && !(error instanceof ModelProblem)) return;
-      const problem = error instanceof ModelProblem ? error : explainLoadFailure(next.modelPath, error, [], undefined);
+      const file = error instanceof ModelProblem && error.file ? error.file : plan[0]!.path;
+      const problem = error instanceof ModelProblem ? error : explainLoadFailure(file, error, [], undefined);
       this.deps.log("error", `${problem.message}${problem.detail ? `\n${problem.detail}` : ""}`);
-      await this.disposeContext();
-      await this.disposeModel();
-      this.setState({ kind: "error", modelPath: next.modelPath, error: problem.toEngineError(), notices });
+      await this.unload();
+      this.setState({ kind: "error", modelPath: file, error: problem.toEngineError(), notices });
     }
   }
 
   private async createLlama(gpu: EngineSettings["gpu"], signal: AbortSignal): Promise<void> {
     this.llama = undefined;
     let instance: Llama;
+    let note: string | undefined;
     try {
       instance = await (this.deps.getLlama ?? getSharedLlama)(gpu === "off" ? false : gpu);
     } catch (error) {
@@ -292,35 +357,133 @@ export class LocalModelEngine {
         );
       }
       // The explicit backend is not available here: run on the CPU and say so.
-      this.deps.log("warn", `The ${gpu} backend is not available on this machine; using the CPU instead. (${String(error)})`);
+      note = `slm.gpu is "${gpu}", but ${backendLabel(gpu)} is not available on this machine (no driver or no prebuilt binary for it); running on the CPU.`;
+      this.deps.log("warn", `${note} (${String(error)})`);
       instance = await (this.deps.getLlama ?? getSharedLlama)(false);
     }
     if (signal.aborted) throw new Error("aborted");
-    this.llama = { gpu, instance };
-    this.deps.log("info", `llama.cpp ready: backend ${instance.gpu === false ? "CPU" : instance.gpu}, build ${instance.buildType}`);
+    if (!note && gpu === "auto" && instance.gpu === false) {
+      note = "No GPU backend (CUDA, Vulkan or Metal) is available on this machine; running on the CPU.";
+    }
+    this.llama = { gpu, instance, note };
+    this.deps.log("info", `llama.cpp ready: backend ${backendLabel(instance.gpu)}, build ${instance.buildType}${note ? `. ${note}` : ""}`);
   }
 
-  private async loadModel(settings: EngineSettings, signal: AbortSignal): Promise<void> {
-    const file = settings.modelPath;
+  /** Everything that can be learned about a model file without loading its weights. */
+  private async prepareModel(wanted: PlannedSlot, settings: EngineSettings, signal: AbortSignal): Promise<PreparedModel> {
+    const file = wanted.path;
     const llama = this.llama!.instance;
     const module = await this.loadModule();
-    const sizeBytes = await checkModelFile(file);
+    const sizeBytes = await checkModelFile(file).catch(rethrowFor(file));
     await this.deps.checkModel?.(file, signal);
+    const info = await readModelInfo(file).catch(rethrowFor(file));
+    if (info.cutShort) {
+      throw new ModelProblem(
+        "truncated",
+        `The model file ${fileLabel(file)} is incomplete: its header describes ${formatBytes(info.dataEndBytes ?? 0)} of data but the file has ${formatBytes(sizeBytes)} (an unfinished download or copy?). Download or copy it again, or choose another model.`,
+        undefined,
+        file,
+      );
+    }
     const fileInfo = await this.readHeader(module, file);
     const architecture = String(fileInfo.metadata?.general?.architecture ?? "unknown");
     const insights = await module.GgufInsights.from(fileInfo, llama);
-    await this.checkMemory(insights, settings, file);
+    if (wanted.lanes.includes("completion")) await checkAdapters(settings.loraAdapters, architecture, file);
+    return {
+      file,
+      key: modelKey(wanted, settings),
+      lanes: wanted.lanes,
+      sizeBytes,
+      architecture,
+      generalName: fileInfo.metadata?.general?.name,
+      insights,
+      fim: info.fim,
+      chatTemplate: info.chatTemplate,
+    };
+  }
 
+  /**
+   * Estimates what the models and contexts need against free memory (and free video memory when
+   * layers go to the GPU) and refuses a load that would not fit, naming the largest context size
+   * that would, instead of letting the machine swap or llama.cpp crash.
+   */
+  private async checkFit(
+    plan: readonly PlannedSlot[],
+    prepared: readonly PreparedModel[],
+    kept: ReadonlyMap<string, LoadedModel>,
+    settings: EngineSettings,
+  ): Promise<void> {
+    const llama = this.llama!.instance;
+    const onGpu = llama.gpu !== false;
+    // With "auto" layers node-llama-cpp fits the model into video memory itself.
+    if (onGpu && settings.gpuLayers === "auto") return;
+    const gpuLayers = onGpu ? (settings.gpuLayers as number) : 0;
+    const insightsOf = (file: string) => kept.get(file)?.insights ?? prepared.find((model) => model.file === file)!.insights;
+
+    const modelNeeds: MemoryNeeds = { ram: 0, vram: 0 };
+    for (const model of prepared) {
+      const needs = await model.insights.estimateModelResourceRequirementsV2({ gpuLayers: Math.min(gpuLayers, model.insights.totalLayers) });
+      modelNeeds.ram += needs.cpuRam;
+      modelNeeds.vram += needs.gpuVram;
+    }
+    const contextNeeds = async (contextSize: number): Promise<MemoryNeeds> => {
+      const total: MemoryNeeds = { ram: 0, vram: 0 };
+      for (const wanted of plan) {
+        const insights = insightsOf(wanted.path);
+        const needs = await insights.estimateContextResourceRequirementsV2({
+          contextSize: fitContextToModel(contextSize, insights.trainContextSize, wanted.path).contextSize,
+          modelGpuLayers: Math.min(gpuLayers, insights.totalLayers),
+          sequences: wanted.lanes.length,
+        });
+        total.ram += needs.cpuRam;
+        total.vram += needs.gpuVram;
+      }
+      return total;
+    };
+    const free: MemoryNeeds = {
+      ram: (this.deps.freeMemory ?? os.freemem)(),
+      vram: onGpu ? await (this.deps.freeVram ?? defaultFreeVram)(llama) : Number.POSITIVE_INFINITY,
+    };
+    const fit = await largestFittingContext({ wanted: settings.contextSize, minimum: MIN_CONTEXT_SIZE, modelNeeds, contextNeeds, free });
+    if (fit.fits) return;
+
+    const files = plan.map((wanted) => fileLabel(wanted.path)).join(" and ");
+    const memory = fit.short === "vram" ? "video memory" : "memory";
+    const needed = fit.short === "vram" ? fit.needed.vram : fit.needed.ram;
+    const available = fit.short === "vram" ? free.vram : free.ram;
+    const advice =
+      fit.largestContextSize !== undefined
+        ? `A ${fit.largestContextSize}-token context would fit: lower slm.contextSize to ${fit.largestContextSize}, or choose a smaller model or quantization.`
+        : fit.short === "vram"
+          ? `Lower slm.gpuLayers (or set it to "auto"), or choose a smaller model or quantization.`
+          : "Choose a smaller model or quantization, or close other programs.";
+    throw new ModelProblem(
+      "tooLarge",
+      `The model file ${files} needs about ${formatBytes(needed)} of ${memory} with a ${settings.contextSize}-token context, but only ${formatBytes(available)} is free. ${advice}`,
+      `models ${modelNeeds.ram} B RAM / ${modelNeeds.vram} B VRAM; with contexts ${fit.needed.ram} B RAM / ${fit.needed.vram} B VRAM; free ${free.ram} B RAM / ${free.vram} B VRAM`,
+      plan[0]!.path,
+      fit.largestContextSize,
+    );
+  }
+
+  private async loadModel(
+    prepared: PreparedModel,
+    settings: EngineSettings,
+    signal: AbortSignal,
+    overallProgress: (progress: number) => number,
+  ): Promise<LoadedModel> {
+    const { file, architecture, insights, sizeBytes } = prepared;
+    const llama = this.llama!.instance;
     const mark = this.logBuffer.mark();
     const started = Date.now();
     let instance: LlamaModel;
     try {
       instance = await llama.loadModel({
         modelPath: file,
-        gpuLayers: llama.gpu === false ? 0 : "auto",
+        gpuLayers: llama.gpu === false ? 0 : settings.gpuLayers,
         loadSignal: signal,
         onLoadProgress: (progress) => {
-          if (this.currentState.kind === "loading") this.setState({ ...this.currentState, progress });
+          if (this.currentState.kind === "loading") this.setState({ ...this.currentState, modelPath: file, progress: overallProgress(progress) });
         },
       });
     } catch (error) {
@@ -329,16 +492,24 @@ export class LocalModelEngine {
     }
     const summary: ModelSummary = {
       path: file,
-      name: modelDisplayName(file, fileInfo.metadata?.general?.name),
+      name: modelDisplayName(file, prepared.generalName),
       architecture,
       sizeBytes,
       trainContextSize: insights.trainContextSize,
     };
-    this.model = { instance, summary, flashAttentionSupported: insights.flashAttentionSupported };
     this.deps.log(
       "info",
-      `Loaded ${summary.name} (${architecture}, ${formatBytes(sizeBytes)}, trained for ${summary.trainContextSize ?? "?"} tokens) from ${file} in ${Date.now() - started} ms`,
+      `Loaded ${summary.name} (${architecture}, ${formatBytes(sizeBytes)}, trained for ${summary.trainContextSize ?? "?"} tokens, ${instance.gpuLayers} layers on the GPU) for ${prepared.lanes.join(" and ")} from ${file} in ${Date.now() - started} ms`,
     );
+    return {
+      key: prepared.key,
+      instance,
+      summary,
+      insights,
+      flashAttentionSupported: insights.flashAttentionSupported,
+      fim: prepared.fim,
+      chatTemplate: prepared.chatTemplate,
+    };
   }
 
   /** llama.cpp's log lines reach us asynchronously, sometimes after the failure they explain. */
@@ -355,79 +526,72 @@ export class LocalModelEngine {
         "truncated",
         `The model file ${fileLabel(file)} is damaged or incomplete: its GGUF header cannot be read. Download or copy it again, or choose another model.`,
         String(error),
+        file,
       );
     }
   }
 
-  /** Refuses a model that would not fit in free memory instead of letting the machine swap. */
-  private async checkMemory(
-    insights: Awaited<ReturnType<LlamaModule["GgufInsights"]["from"]>>,
-    settings: EngineSettings,
-    file: string,
-  ): Promise<void> {
-    if (this.llama!.instance.gpu !== false) return; // node-llama-cpp checks VRAM itself
-    const contextSize = fitContextToModel(settings.contextSize, insights.trainContextSize, file).contextSize;
-    const modelNeeds = (await insights.estimateModelResourceRequirementsV2({ gpuLayers: 0 })).cpuRam;
-    const contextNeeds = (
-      await insights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: 0, sequences: LANES.length })
-    ).cpuRam;
-    const needed = modelNeeds + contextNeeds;
-    const free = (this.deps.freeMemory ?? os.freemem)();
-    if (needed > free) {
-      throw new ModelProblem(
-        "tooLarge",
-        `The model file ${fileLabel(file)} needs about ${formatBytes(needed)} of memory with a ${contextSize}-token context, but only ${formatBytes(free)} is free. Choose a smaller model or quantization, or lower slm.contextSize.`,
-        `model ${modelNeeds} B + context ${contextNeeds} B > free ${free} B`,
-      );
-    }
-  }
-
-  private async createContext(settings: EngineSettings, signal: AbortSignal): Promise<void> {
-    const model = this.model!;
+  private async createContext(model: LoadedModel, wanted: PlannedSlot, settings: EngineSettings, signal: AbortSignal): Promise<LoadedContext> {
     const fitted = fitContextToModel(settings.contextSize, model.summary.trainContextSize, model.summary.path);
     if (fitted.notice) this.deps.log("warn", fitted.notice);
     const flashAttention = settings.flashAttention && model.flashAttentionSupported;
+    const adapters = adaptersFor(wanted, settings);
     const mark = this.logBuffer.mark();
     let instance: LlamaContext;
     try {
       instance = await model.instance.createContext({
         contextSize: fitted.contextSize,
         threads: settings.threads,
-        sequences: LANES.length,
+        sequences: wanted.lanes.length,
         flashAttention,
         createSignal: signal,
+        lora: adapters.length > 0 ? { adapters: adapters.map((adapter) => ({ filePath: adapter.path, scale: adapter.scale })) } : undefined,
       });
     } catch (error) {
       if (signal.aborted) throw error;
-      throw explainLoadFailure(model.summary.path, error, await this.logSince(mark), model.summary.architecture);
+      const lines = await this.logSince(mark);
+      if (adapters.length > 0 && isAdapterFailure(error, lines)) throw adapterProblem(adapters, model.summary, error, lines);
+      throw explainLoadFailure(model.summary.path, error, lines, model.summary.architecture);
     }
-    const sequences = new Map<Lane, LlamaContextSequence>(LANES.map((lane) => [lane, instance.getSequence()]));
-    this.context = { key: contextKey(settings), instance, sequences, contextSize: instance.contextSize, flashAttention };
+    const sequences = new Map<Lane, LlamaContextSequence>(wanted.lanes.map((lane) => [lane, instance.getSequence()]));
     this.deps.log(
       "info",
-      `Context ready: ${instance.contextSize} tokens per lane, ${settings.threads} threads, flash attention ${flashAttention ? "on" : "off"}`,
+      `Context ready for ${wanted.lanes.join(" and ")}: ${instance.contextSize} tokens per lane, ${settings.threads} threads, flash attention ${flashAttention ? "on" : "off"}${adapters.length > 0 ? `, LoRA ${adapters.map((adapter) => `${adapter.path} ×${adapter.scale}`).join(", ")}` : ""}`,
     );
+    return { key: contextKey(wanted, settings), instance, sequences, contextSize: instance.contextSize, flashAttention };
   }
 
   private setReady(notices: string[]): void {
-    const model = this.model!;
-    const context = this.context!;
+    const first = this.slots[0]!;
+    const lanes: Partial<Record<Lane, LaneModel>> = {};
+    for (const slot of this.slots) for (const lane of slot.lanes) lanes[lane] = { path: slot.path, name: slot.model.summary.name };
     this.setState({
       kind: this.activeRequests > 0 ? "busy" : "ready",
-      modelPath: model.summary.path,
-      modelName: model.summary.name,
-      contextSize: context.contextSize,
+      modelPath: first.path,
+      modelName: [...new Set(this.slots.map((slot) => slot.model.summary.name))].join(" + "),
+      lanes,
+      contextSize: Math.min(...this.slots.map((slot) => slot.context.contextSize)),
       threads: this.settings?.threads,
       gpu: this.llama?.instance.gpu === false ? "cpu" : String(this.llama?.instance.gpu),
-      flashAttention: context.flashAttention,
+      backendNote: this.llama?.note,
+      gpuLayers: first.model.instance.gpuLayers,
+      flashAttention: first.context.flashAttention,
+      loraAdapters: this.settings?.loraAdapters.length ? this.settings.loraAdapters : undefined,
       notices: [...notices, ...this.loadNotices()],
     });
   }
 
+  /** Clamped context sizes, a backend that fell back, and models that do not suit their feature. */
   private loadNotices(): string[] {
-    if (!this.model || !this.settings) return [];
-    const { notice } = fitContextToModel(this.settings.contextSize, this.model.summary.trainContextSize, this.model.summary.path);
-    return notice ? [notice] : [];
+    if (!this.settings) return [];
+    const notices: string[] = [];
+    if (this.llama?.note && this.llama.gpu !== "auto") notices.push(this.llama.note);
+    for (const slot of this.slots) {
+      const { notice } = fitContextToModel(this.settings.contextSize, slot.model.summary.trainContextSize, slot.path);
+      if (notice) notices.push(notice);
+      notices.push(...roleWarnings(slot.lanes, { name: slot.model.summary.name, file: slot.path, fim: slot.model.fim, chatTemplate: slot.model.chatTemplate }));
+    }
+    return notices;
   }
 
   private async loadModule(): Promise<LlamaModule> {
@@ -437,8 +601,10 @@ export class LocalModelEngine {
 
   private async unload(): Promise<void> {
     await this.endRequests();
-    await this.disposeContext();
-    await this.disposeModel();
+    await this.disposeContexts();
+    const models = new Set(this.slots.map((slot) => slot.model));
+    this.slots = [];
+    for (const model of models) await model.instance.dispose().catch(() => undefined);
   }
 
   /** Ends every request in flight and waits (briefly) until their lanes are free. */
@@ -449,16 +615,8 @@ export class LocalModelEngine {
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2_000))]);
   }
 
-  private async disposeContext(): Promise<void> {
-    const context = this.context;
-    this.context = undefined;
-    await context?.instance.dispose().catch(() => undefined);
-  }
-
-  private async disposeModel(): Promise<void> {
-    const model = this.model;
-    this.model = undefined;
-    await model?.instance.dispose().catch(() => undefined);
+  private async disposeContexts(): Promise<void> {
+    for (const slot of this.slots) await slot.context.instance.dispose().catch(() => undefined);
   }
 
   // ---- requests ------------------------------------------------------------------------------
@@ -510,27 +668,38 @@ export class LocalModelEngine {
     );
   }
 
-  private async readyModel(): Promise<LlamaModel> {
+  private async readyModel(lane: Lane): Promise<LlamaModel> {
     await this.applying.catch(() => undefined);
     if (this.currentState.kind === "unloaded" && this.settings) {
       this.deps.log("info", "Loading the model again for a request (it was unloaded while idle).");
       await this.enqueueApply(this.settings, this.settingNotices, true);
     }
     const state = this.currentState;
-    if ((state.kind === "ready" || state.kind === "busy") && this.model && this.context) return this.model.instance;
     if (state.kind === "error") throw new EngineUnavailableError(state.error?.message ?? "The model failed to load.");
     if (state.kind === "noModel") {
       throw new EngineUnavailableError('No model is set. Choose a .gguf model file with "SLM: Select Model…".');
     }
-    throw new EngineUnavailableError("The model is not loaded yet.");
+    if (state.kind !== "ready" && state.kind !== "busy") throw new EngineUnavailableError("The model is not loaded yet.");
+    const slot = this.slotFor(lane);
+    if (!slot) {
+      throw new EngineUnavailableError(
+        `No model is set for ${lane === "chat" ? "chat" : "completion"}. Set slm.${lane}.modelPath or slm.modelPath, or choose one with "SLM: Select Model…".`,
+      );
+    }
+    return slot.model.instance;
+  }
+
+  private slotFor(lane: Lane): Slot | undefined {
+    return this.slots.find((slot) => slot.lanes.includes(lane));
   }
 
   private sessionFor(lane: Lane): Session {
-    const sequence = this.context?.sequences.get(lane);
-    if (!this.model || !this.context || !sequence || !this.llama || !this.module) {
+    const slot = this.slotFor(lane);
+    const sequence = slot?.context.sequences.get(lane);
+    if (!slot || !sequence || !this.llama || !this.module) {
       throw new EngineUnavailableError("The model was unloaded while the request waited.");
     }
-    return { llama: this.llama.instance, model: this.model.instance, sequence, module: this.module };
+    return { llama: this.llama.instance, model: slot.model.instance, sequence, module: this.module };
   }
 
   /** Serializes requests per lane; waiting can be aborted. */
@@ -585,8 +754,62 @@ export class LocalModelEngine {
   }
 }
 
-function contextKey(settings: EngineSettings): string {
-  return `${settings.contextSize}|${settings.threads}|${settings.flashAttention}`;
+interface PlannedSlot {
+  readonly path: string;
+  readonly lanes: readonly Lane[];
+}
+
+/** One slot per distinct model file, completion's first; a feature with no model has none. */
+function planSlots(settings: EngineSettings): PlannedSlot[] {
+  const slots: { path: string; lanes: Lane[] }[] = [];
+  for (const lane of LANES) {
+    const file = settings.modelPaths[lane];
+    if (!file) continue;
+    const slot = slots.find((entry) => entry.path === file);
+    if (slot) slot.lanes.push(lane);
+    else slots.push({ path: file, lanes: [lane] });
+  }
+  return slots;
+}
+
+function adaptersFor(slot: PlannedSlot, settings: EngineSettings): EngineSettings["loraAdapters"] {
+  return slot.lanes.includes("completion") ? settings.loraAdapters : [];
+}
+
+/** LoRA adapters stay in the model's memory until it is disposed, so they are part of the model's key. */
+function modelKey(slot: PlannedSlot, settings: EngineSettings): string {
+  return JSON.stringify([slot.path, settings.gpuLayers, adaptersFor(slot, settings)]);
+}
+
+function contextKey(slot: PlannedSlot, settings: EngineSettings): string {
+  return JSON.stringify([slot.lanes, settings.contextSize, settings.threads, settings.flashAttention]);
+}
+
+function backendLabel(gpu: string | false): string {
+  switch (gpu) {
+    case false:
+      return "CPU";
+    case "cuda":
+      return "CUDA";
+    case "vulkan":
+      return "Vulkan";
+    case "metal":
+      return "Metal";
+    default:
+      return String(gpu);
+  }
+}
+
+async function defaultFreeVram(llama: Llama): Promise<number> {
+  return (await llama.getVramState()).free;
+}
+
+/** Gives a ModelProblem from a check the file it is about, so the error state names the right model. */
+function rethrowFor(file: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof ModelProblem && !error.file) throw error.withFile(file);
+    throw error;
+  };
 }
 
 export function abortError(): Error {

@@ -14,6 +14,10 @@ export interface ModelInfo {
   /** `general.name`, else the file name without `.gguf`. */
   readonly name: string;
   readonly architecture?: string;
+  /** `general.type`: "model", or "adapter" for a LoRA adapter file. */
+  readonly fileType?: string;
+  /** `adapter.type` of an adapter file ("lora"). */
+  readonly adapterType?: string;
   /** `general.size_label` (e.g. "0.5B"), when the file has it. */
   readonly sizeLabel?: string;
   readonly finetune?: string;
@@ -166,6 +170,8 @@ function summarize(file: string, sizeBytes: number, header: RawHeader): ModelInf
     sizeBytes,
     name: text("general.name") ?? fileName.replace(/\.gguf$/i, ""),
     architecture,
+    fileType: text("general.type"),
+    adapterType: text("adapter.type"),
     sizeLabel: text("general.size_label"),
     finetune: text("general.finetune"),
     parameterCount: header.tensors.reduce((sum, tensor) => sum + tensor.elements, 0),

@@ -7,13 +7,21 @@ export class ModelProblem extends Error {
     readonly code: ModelProblemCode,
     message: string,
     readonly detail?: string,
+    /** The model file it is about, when several are loading. */
+    readonly file?: string,
+    /** For "tooLarge": the largest context size that would fit. */
+    readonly suggestedContextSize?: number,
   ) {
     super(message);
     this.name = "ModelProblem";
   }
 
+  withFile(file: string): ModelProblem {
+    return new ModelProblem(this.code, this.message, this.detail, file, this.suggestedContextSize);
+  }
+
   toEngineError(): EngineError {
-    return { code: this.code, message: this.message, detail: this.detail };
+    return { code: this.code, message: this.message, detail: this.detail, suggestedContextSize: this.suggestedContextSize };
   }
 }
 

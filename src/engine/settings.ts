@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { EngineSettings, GpuSetting, RawEngineSettings } from "./types";
+import type { EngineSettings, GpuLayersSetting, GpuSetting, LoraAdapterSetting, RawEngineSettings } from "./types";
 
 export const MIN_CONTEXT_SIZE = 256;
 export const DEFAULT_CONTEXT_SIZE = 4096;
@@ -30,8 +30,11 @@ export function expandHome(p: string, homeDir: string): string {
 /** Validates what the user typed into settings; never throws, always says what it changed. */
 export function resolveEngineSettings(raw: RawEngineSettings, machine: MachineFacts): ResolvedSettings {
   const notices: string[] = [];
-  const trimmed = (raw.modelPath ?? "").trim();
-  const modelPath = trimmed ? expandHome(trimmed, machine.homeDir) : "";
+  const modelPath = cleanPath(raw.modelPath, machine);
+  const modelPaths = {
+    completion: cleanPath(raw.completionModelPath, machine) || modelPath,
+    chat: cleanPath(raw.chatModelPath, machine) || modelPath,
+  };
 
   let threads = Number.isFinite(raw.threads) ? Math.round(raw.threads) : 0;
   if (threads < 0) {
@@ -65,10 +68,51 @@ export function resolveEngineSettings(raw: RawEngineSettings, machine: MachineFa
     notices.push(`slm.gpu is "${raw.gpu}"; expected one of ${GPU_SETTINGS.join(", ")}. Using "auto".`);
   }
 
+  const gpuLayers = resolveGpuLayers(raw.gpuLayers, notices);
+  const loraAdapters = resolveLoraAdapters(raw.loraAdapters, machine, notices);
+
   return {
-    settings: { modelPath, threads, contextSize, gpu, flashAttention: raw.flashAttention !== false },
+    settings: { modelPaths, threads, contextSize, gpu, gpuLayers, flashAttention: raw.flashAttention !== false, loraAdapters },
     notices,
   };
+}
+
+function cleanPath(value: unknown, machine: MachineFacts): string {
+  const trimmed = typeof value === "string" ? value.trim() : "";
+  return trimmed ? expandHome(trimmed, machine.homeDir) : "";
+}
+
+function resolveGpuLayers(value: unknown, notices: string[]): GpuLayersSetting {
+  if (value === undefined || value === null || value === "auto") return "auto";
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value === "string" && /^\d+$/.test(value.trim())) return Number(value.trim());
+  notices.push(`slm.gpuLayers is ${JSON.stringify(value)}; expected "auto" or a whole number of layers (0 = CPU only). Using "auto".`);
+  return "auto";
+}
+
+function resolveLoraAdapters(value: unknown, machine: MachineFacts, notices: string[]): LoraAdapterSetting[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    notices.push(`slm.loraAdapters must be a list like [{"path": "~/models/adapter.gguf", "scale": 1}]; ignoring it.`);
+    return [];
+  }
+  const adapters: LoraAdapterSetting[] = [];
+  for (const entry of value as unknown[]) {
+    const record = typeof entry === "string" ? { path: entry } : entry;
+    const file = record && typeof record === "object" ? cleanPath((record as { path?: unknown }).path, machine) : "";
+    if (!file) {
+      notices.push(`slm.loraAdapters has an entry without a "path" (${JSON.stringify(entry)}); skipping it.`);
+      continue;
+    }
+    const rawScale = (record as { scale?: unknown }).scale;
+    let scale = 1;
+    if (rawScale !== undefined) {
+      if (typeof rawScale === "number" && Number.isFinite(rawScale) && rawScale >= 0 && rawScale <= 4) scale = rawScale;
+      else notices.push(`slm.loraAdapters: the scale of ${path.basename(file)} is ${JSON.stringify(rawScale)}; it must be a number from 0 to 4. Using 1.`);
+    }
+    adapters.push({ path: file, scale });
+  }
+  return adapters;
 }
 
 /** Clamps the context size to what the model was trained for, once the model is known. */

@@ -2,24 +2,48 @@
 
 export type GpuSetting = "auto" | "off" | "cuda" | "vulkan" | "metal";
 
+/** Each feature evaluates on its own context sequence so one does not evict the other's KV cache. */
+export type Lane = "completion" | "chat";
+export const LANES: readonly Lane[] = ["completion", "chat"];
+
+/** Layers to offload to the GPU: as many as fit, or a fixed number (0 = CPU only). */
+export type GpuLayersSetting = "auto" | number;
+
+export interface LoraAdapterSetting {
+  /** Absolute path with `~` expanded. */
+  readonly path: string;
+  /** 1 = as trained. */
+  readonly scale: number;
+}
+
 /** What the user configured, as read from settings (before validation). */
 export interface RawEngineSettings {
   readonly modelPath: string;
+  /** Overrides modelPath for one feature when not empty. */
+  readonly completionModelPath?: string;
+  readonly chatModelPath?: string;
   readonly threads: number;
   readonly contextSize: number;
   readonly gpu: string;
+  /** "auto" or a number; anything else is corrected with a notice. */
+  readonly gpuLayers?: unknown;
   readonly flashAttention: boolean;
+  /** `[{ path, scale }]` as typed into settings; invalid entries are skipped with a notice. */
+  readonly loraAdapters?: unknown;
 }
 
 /** Validated settings the engine acts on. */
 export interface EngineSettings {
-  /** Absolute path with `~` expanded; empty when no model is configured. */
-  readonly modelPath: string;
+  /** The model file each feature runs on: absolute, `~` expanded; empty when none is configured. */
+  readonly modelPaths: Readonly<Record<Lane, string>>;
   /** Threads to evaluate with; always a concrete number (auto already resolved). */
   readonly threads: number;
   readonly contextSize: number;
   readonly gpu: GpuSetting;
+  readonly gpuLayers: GpuLayersSetting;
   readonly flashAttention: boolean;
+  /** Applied to the completion model (and so to chat when it runs on the same file). */
+  readonly loraAdapters: readonly LoraAdapterSetting[];
 }
 
 /** "unloaded": freed after slm.unloadAfterMinutes without use; the next request loads it again. */
@@ -31,6 +55,8 @@ export interface EngineError {
   /** Technical detail for the log (llama.cpp's own words, stack). */
   readonly detail?: string;
   readonly code: ModelProblemCode;
+  /** For "tooLarge": the largest context size that fits in free memory, when a smaller context would. */
+  readonly suggestedContextSize?: number;
 }
 
 export type ModelProblemCode =
@@ -44,7 +70,8 @@ export type ModelProblemCode =
   | "tooLarge"
   | "noBinary"
   | "loadFailed"
-  | "notAllowed";
+  | "notAllowed"
+  | "badAdapter";
 
 export interface ModelSummary {
   readonly path: string;
@@ -54,10 +81,19 @@ export interface ModelSummary {
   readonly trainContextSize?: number;
 }
 
+export interface LaneModel {
+  readonly path: string;
+  readonly name: string;
+}
+
 export interface EngineState {
   readonly kind: EngineStateKind;
+  /** The completion model's file (else the chat model's); the one loading or failing while loading/error. */
   readonly modelPath?: string;
+  /** Display name: one name, or "completion name + chat name" when the features run different models. */
   readonly modelName?: string;
+  /** Which model file each feature runs on, once loaded; a feature with no model is absent. */
+  readonly lanes?: Readonly<Partial<Record<Lane, LaneModel>>>;
   /** 0..1 while loading. */
   readonly progress?: number;
   readonly error?: EngineError;
@@ -65,7 +101,12 @@ export interface EngineState {
   readonly contextSize?: number;
   readonly threads?: number;
   readonly gpu?: string;
+  /** Why the backend is what it is, e.g. "no GPU backend here; running on the CPU". */
+  readonly backendNote?: string;
+  /** Layers on the GPU per loaded model (0 on the CPU). */
+  readonly gpuLayers?: number;
   readonly flashAttention?: boolean;
+  readonly loraAdapters?: readonly LoraAdapterSetting[];
   /** Things the user should know that did not stop the load (e.g. a clamped setting). */
   readonly notices: readonly string[];
 }

@@ -51,10 +51,19 @@ function statusTooltip(state: EngineState): vscode.MarkdownString {
       break;
     case "ready":
     case "busy":
-      md.appendText(`Model: ${state.modelName ?? "?"}\nFile: ${state.modelPath ?? "?"}\n`);
+      if (state.lanes?.completion && state.lanes.chat && state.lanes.completion.path !== state.lanes.chat.path) {
+        md.appendText(`Completion: ${state.lanes.completion.name}\nFile: ${state.lanes.completion.path}\n`);
+        md.appendText(`Chat: ${state.lanes.chat.name}\nFile: ${state.lanes.chat.path}\n`);
+      } else {
+        md.appendText(`Model: ${state.modelName ?? "?"}\nFile: ${state.modelPath ?? "?"}\n`);
+        if (state.lanes && !state.lanes.chat) md.appendText("Chat: no model (slm.chat.modelPath and slm.modelPath are empty)\n");
+        if (state.lanes && !state.lanes.completion) md.appendText("Completion: no model (slm.completion.modelPath and slm.modelPath are empty)\n");
+      }
       md.appendText(
-        `Context: ${state.contextSize ?? "?"} tokens · Threads: ${state.threads ?? "?"} · Backend: ${state.gpu ?? "?"} · Flash attention: ${state.flashAttention ? "on" : "off"}`,
+        `Context: ${state.contextSize ?? "?"} tokens · Threads: ${state.threads ?? "?"} · Backend: ${state.gpu ?? "?"}${state.gpuLayers ? ` (${state.gpuLayers} layers)` : ""} · Flash attention: ${state.flashAttention ? "on" : "off"}`,
       );
+      if (state.backendNote) md.appendText(`\n${state.backendNote}`);
+      if (state.loraAdapters?.length) md.appendText(`\nLoRA: ${state.loraAdapters.map((adapter) => `${adapter.path} ×${adapter.scale}`).join(", ")}`);
       md.appendMarkdown("\n\n");
       break;
   }

@@ -10,15 +10,22 @@ export function statusText(state: EngineState): { text: string; background?: str
     case "loading":
       return { text: `$(loading~spin) SLM: loading ${Math.round((state.progress ?? 0) * 100)}%` };
     case "ready":
-      return { text: `$(check) SLM: ${shorten(state.modelName ?? "ready")}` };
+      return { text: `$(check) SLM: ${shorten(state.modelName ?? "ready")}${backend(state.gpu)}` };
     case "busy":
       // The spinner says busy; the name stays, so background work (warm-up) does not hide the model.
-      return { text: `$(sync~spin) SLM: ${shorten(state.modelName ?? "busy")}` };
+      return { text: `$(sync~spin) SLM: ${shorten(state.modelName ?? "busy")}${backend(state.gpu)}` };
     case "error":
       return { text: "$(error) SLM: model error", background: "statusBarItem.errorBackground" };
     case "unloaded":
       return { text: `$(debug-pause) SLM: idle, unloaded` };
   }
+}
+
+/** " · CPU", " · CUDA"…: the backend in use, so "why is it slow?" has an answer at a glance. */
+function backend(gpu: string | undefined): string {
+  if (!gpu) return "";
+  const labels: Record<string, string> = { cpu: "CPU", cuda: "CUDA", vulkan: "Vulkan", metal: "Metal" };
+  return ` · ${labels[gpu] ?? gpu}`;
 }
 
 function shorten(name: string): string {

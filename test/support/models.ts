@@ -1,7 +1,7 @@
 // Generated GGUF models for tests and benchmarks. Model weights cannot be downloaded here, so
 // every model is written by test/support/gguf and cached outside the repository by a hash of
 // what produced it; repeated runs reuse the files.
-import { copyFile, truncate, writeFile } from "node:fs/promises";
+import { copyFile, open, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cachedFile, cacheKey, modelCacheDir } from "./gguf/cache";
 import { qwenChatTemplate } from "./gguf/chatTemplate";
@@ -12,6 +12,7 @@ import {
   OVERSIZED_SHAPE, oversizedModelSpec, QWEN25_CODER_05B_SHAPE, qwen25Coder05BSpec, TINY_SHAPE, tinyModelSpec,
   UNKNOWN_ARCHITECTURE, unknownArchitectureSpec,
 } from "./gguf/shapes";
+import { loraAdapterSpec } from "./gguf/lora";
 import { writeGguf } from "./gguf/writer";
 
 export { modelCacheDir };
@@ -88,6 +89,39 @@ export function unknownArchModel(): Promise<string> {
  */
 export function oversizedModel(): Promise<string> {
   return cachedModel("broken/oversized", { shape: OVERSIZED_SHAPE }, (path) => writeGguf(path, oversizedModelSpec(), { tensorData: "sparse" }));
+}
+
+/** A LoRA adapter (rank 8, attn_q and attn_v) made for the tiny model. */
+export function tinyLoraAdapter(): Promise<string> {
+  return cachedModel("lora/tiny", { shape: TINY_SHAPE, lora: 2 }, (path) => writeGguf(path, loraAdapterSpec(TINY_SHAPE)));
+}
+
+/**
+ * A LoRA adapter for another base model: the tiny model's architecture (llama) at twice its
+ * width, so only llama.cpp's shape check can refuse it; or, with `architecture`, one made for
+ * a different architecture.
+ */
+export function foreignLoraAdapter(kind: "shape" | "architecture"): Promise<string> {
+  const shape = kind === "shape" ? { ...TINY_SHAPE, embedding: 128, name: "a wider llama" } : { ...TINY_SHAPE, architecture: "qwen2", name: "a qwen2 model" };
+  return cachedModel(`lora/foreign-${kind}`, { shape, lora: 1 }, (path) => writeGguf(path, loraAdapterSpec(shape)));
+}
+
+/**
+ * The tiny model with a header that lies: its tensor count says 2^40 tensors. A reader that
+ * trusts it would loop or allocate without end.
+ */
+export function lyingHeaderModel(): Promise<string> {
+  return cachedModel("broken/lying-header", { shape: TINY_SHAPE, tensorCount: "2^40" }, async (path) => {
+    await writeGguf(path, tinyModelSpec());
+    const handle = await open(path, "r+");
+    try {
+      const count = Buffer.alloc(8);
+      count.writeBigUInt64LE(2n ** 40n);
+      await handle.write(count, 0, 8, 8); // after "GGUF" and the u32 version
+    } finally {
+      await handle.close();
+    }
+  });
 }
 
 /** A text file named like a model. */

@@ -50,6 +50,8 @@ describe("engine utilities", () => {
     assert.equal(statusText({ kind: "ready", modelName: "x".repeat(40), notices: [] }).text, `$(check) SLM: ${"x".repeat(31)}…`);
     assert.equal(statusText({ kind: "busy", notices: [] }).text, "$(sync~spin) SLM: busy");
     assert.equal(statusText({ kind: "busy", modelName: "Qwen", notices: [] }).text, "$(sync~spin) SLM: Qwen");
+    assert.equal(statusText({ kind: "ready", modelName: "Qwen", gpu: "cpu", notices: [] }).text, "$(check) SLM: Qwen · CPU");
+    assert.equal(statusText({ kind: "busy", modelName: "Qwen", gpu: "cuda", notices: [] }).text, "$(sync~spin) SLM: Qwen · CUDA");
     assert.equal(statusText({ kind: "error", notices: [] }).background, "statusBarItem.errorBackground");
     assert.equal(statusText({ kind: "unloaded", modelName: "Qwen", notices: [] }).text, "$(debug-pause) SLM: idle, unloaded");
   });

@@ -5,8 +5,14 @@ describe("runtime report", () => {
   it("lists model file, hash, backend, threads, context size and network: off", () => {
     const report = runtimeReport({
       state: { kind: "ready", modelPath: "/m/qwen.gguf", modelName: "Qwen", contextSize: 4096, threads: 4, gpu: "cpu", flashAttention: true, notices: [] },
-      summary: { path: "/m/qwen.gguf", name: "Qwen", architecture: "qwen2", sizeBytes: 531 * 1024 ** 2, trainContextSize: 32768 },
-      sha256: "a".repeat(64),
+      models: [
+        {
+          lanes: ["completion", "chat"],
+          summary: { path: "/m/qwen.gguf", name: "Qwen", architecture: "qwen2", sizeBytes: 531 * 1024 ** 2, trainContextSize: 32768 },
+          sha256: "a".repeat(64),
+        },
+      ],
+      sha256: "no model file",
       allowNetwork: false,
       allowlistSize: 1,
     });
@@ -25,10 +31,28 @@ describe("runtime report", () => {
   });
 
   it("says what is missing when no model is set, and when the network is allowed", () => {
-    const report = runtimeReport({ state: { kind: "noModel", notices: [] }, sha256: "no model file", allowNetwork: true, allowlistSize: 0 });
+    const report = runtimeReport({ state: { kind: "noModel", notices: [] }, models: [], sha256: "no model file", allowNetwork: true, allowlistSize: 0 });
     assert.match(report, /- Model file: none \(slm\.modelPath is empty\)\n/);
     assert.match(report, /- Model: not loaded\n/);
     assert.match(report, /- Allowed models: any/);
     assert.match(report, /- network: allowed/);
+  });
+
+  it("lists each model with the feature it serves when completion and chat run different files", () => {
+    const summary = (name: string) => ({ path: `/m/${name}.gguf`, name, architecture: "qwen2", sizeBytes: 1024 ** 3 });
+    const report = runtimeReport({
+      state: { kind: "ready", notices: [], gpu: "cuda", gpuLayers: 28, backendNote: undefined, loraAdapters: [{ path: "/m/sql.gguf", scale: 0.5 }] },
+      models: [
+        { lanes: ["completion"], summary: summary("base"), sha256: "b".repeat(64) },
+        { lanes: ["chat"], summary: summary("instruct"), sha256: "c".repeat(64) },
+      ],
+      sha256: "no model file",
+      allowNetwork: false,
+      allowlistSize: 0,
+    });
+    assert.match(report, /- Model file \(completion\): \/m\/base\.gguf\n/);
+    assert.match(report, new RegExp(`- SHA-256 \\(chat\\): ${"c".repeat(64)}\n`));
+    assert.match(report, /- Backend: cuda \(28 layers on the GPU\)\n/);
+    assert.match(report, /- LoRA adapters: \/m\/sql\.gguf \(scale 0\.5\)\n/);
   });
 });

@@ -13,13 +13,13 @@ describe("engine settings", () => {
   });
 
   it("expands ~ in the model path", () => {
-    assert.equal(resolveEngineSettings({ ...raw, modelPath: "~/models/a b.gguf" }, machine).settings.modelPath, "/home/ada/models/a b.gguf");
+    assert.equal(resolveEngineSettings({ ...raw, modelPath: "~/models/a b.gguf" }, machine).settings.modelPaths.completion, "/home/ada/models/a b.gguf");
     assert.equal(expandHome("~", "/h"), "/h");
     assert.equal(expandHome("/abs/~x", "/h"), "/abs/~x");
   });
 
   it("treats a blank path as no model", () => {
-    assert.equal(resolveEngineSettings({ ...raw, modelPath: "   " }, machine).settings.modelPath, "");
+    assert.deepEqual(resolveEngineSettings({ ...raw, modelPath: "   " }, machine).settings.modelPaths, { completion: "", chat: "" });
   });
 
   it("refuses negative threads with a sentence and uses automatic", () => {
@@ -67,5 +67,45 @@ describe("engine settings", () => {
     assert.equal(countPhysicalCores([block(0, 0), block(1, 0)].join("\n")), 2);
     assert.equal(countPhysicalCores("processor: 0\n"), undefined);
     assert.equal(countPhysicalCores(undefined), undefined);
+  });
+
+  it("gives each feature slm.modelPath unless its own model path is set", () => {
+    assert.deepEqual(resolveEngineSettings(raw, machine).settings.modelPaths, { completion: "/m/model.gguf", chat: "/m/model.gguf" });
+    assert.deepEqual(
+      resolveEngineSettings({ ...raw, completionModelPath: " ~/base.gguf ", chatModelPath: "" }, machine).settings.modelPaths,
+      { completion: "/home/ada/base.gguf", chat: "/m/model.gguf" },
+    );
+    assert.deepEqual(
+      resolveEngineSettings({ ...raw, modelPath: "", chatModelPath: "/m/instruct.gguf" }, machine).settings.modelPaths,
+      { completion: "", chat: "/m/instruct.gguf" },
+    );
+  });
+
+  it("reads slm.gpuLayers as auto or a whole number and corrects anything else", () => {
+    assert.equal(resolveEngineSettings(raw, machine).settings.gpuLayers, "auto");
+    assert.equal(resolveEngineSettings({ ...raw, gpuLayers: 12 }, machine).settings.gpuLayers, 12);
+    assert.equal(resolveEngineSettings({ ...raw, gpuLayers: "8" }, machine).settings.gpuLayers, 8);
+    for (const bad of [-1, 2.5, "lots", {}]) {
+      const { settings, notices } = resolveEngineSettings({ ...raw, gpuLayers: bad }, machine);
+      assert.equal(settings.gpuLayers, "auto");
+      assert.match(notices[0]!, /slm\.gpuLayers is .*expected "auto" or a whole number/);
+    }
+  });
+
+  it("reads slm.loraAdapters, expanding ~, defaulting the scale to 1 and skipping bad entries with a notice", () => {
+    const { settings, notices } = resolveEngineSettings(
+      { ...raw, loraAdapters: [{ path: "~/a.gguf" }, { path: "/b.gguf", scale: 0.5 }, { scale: 1 }, { path: "/c.gguf", scale: 99 }, "/d.gguf"] },
+      machine,
+    );
+    assert.deepEqual(settings.loraAdapters, [
+      { path: "/home/ada/a.gguf", scale: 1 },
+      { path: "/b.gguf", scale: 0.5 },
+      { path: "/c.gguf", scale: 1 },
+      { path: "/d.gguf", scale: 1 },
+    ]);
+    assert.equal(notices.length, 2);
+    assert.match(notices[0]!, /without a "path"/);
+    assert.match(notices[1]!, /scale of c\.gguf is 99; it must be a number from 0 to 4/);
+    assert.match(resolveEngineSettings({ ...raw, loraAdapters: "x" }, machine).notices[0]!, /must be a list/);
   });
 });

@@ -60,8 +60,9 @@ export class CompletionFeature extends Disposable {
     );
     this._register(
       engine.onDidChangeState((state) => {
-        if (state.kind === "ready" && state.modelPath !== this.modelPath) {
-          this.modelPath = state.modelPath;
+        const modelPath = state.lanes?.completion?.path;
+        if (state.kind === "ready" && modelPath !== this.modelPath) {
+          this.modelPath = modelPath;
           this.pipeline.reset();
           this.scheduleWarm();
         }

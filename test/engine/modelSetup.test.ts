@@ -1,0 +1,266 @@
+// Issue 5's engine side on real node-llama-cpp and generated models: separate completion and
+// chat models (one load when they are the same file), the fit check and its offer of a smaller
+// context, the backend fallback, LoRA adapters (good and bad), headers that lie, and two
+// engines loading the same file at once.
+import * as assert from "node:assert/strict";
+import * as os from "node:os";
+import { EngineUnavailableError, LocalModelEngine } from "../../src/engine/engine";
+import { getSharedLlama, importLlamaModule } from "../../src/engine/llamaRuntime";
+import type { MachineFacts } from "../../src/engine/settings";
+import type { RawEngineSettings } from "../../src/engine/types";
+import { foreignLoraAdapter, lyingHeaderModel, nonGgufFile, scriptedModel, tinyLoraAdapter, tinyModel } from "../support/models";
+
+const machine: MachineFacts = { logicalCores: os.availableParallelism(), physicalCores: 1, homeDir: os.homedir() };
+
+function settings(modelPath: string, overrides: Partial<RawEngineSettings> = {}): RawEngineSettings {
+  return { modelPath, threads: 1, contextSize: 512, gpu: "off", flashAttention: true, ...overrides };
+}
+
+function createEngine(logs: string[] = [], extra: Partial<ConstructorParameters<typeof LocalModelEngine>[0]> = {}): LocalModelEngine {
+  return new LocalModelEngine({ machine, log: (level, message) => logs.push(`${level}: ${message}`), ...extra });
+}
+
+const loads = (logs: readonly string[]) => logs.filter((line) => line.startsWith("info: Loaded "));
+
+describe("separate completion and chat models", function () {
+  this.timeout(120_000);
+  let tiny: string;
+  let chatModel: string;
+  before(async () => {
+    tiny = await tinyModel();
+    chatModel = await scriptedModel("Hello from the chat model.", { mode: "chat" });
+  });
+
+  it("loads the file once when both features use it, with one sequence each", async () => {
+    const logs: string[] = [];
+    const engine = createEngine(logs);
+    try {
+      await engine.configure(settings(tiny, { completionModelPath: tiny, chatModelPath: "" }));
+      assert.equal(engine.state.kind, "ready");
+      assert.equal(loads(logs).length, 1, loads(logs).join("\n"));
+      assert.deepEqual(engine.loadedModels.map((model) => model.lanes), [["completion", "chat"]]);
+      assert.equal(engine.state.lanes?.completion?.path, tiny);
+      assert.equal(engine.state.lanes?.chat?.path, tiny);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("runs each feature on its own model, and a change to one leaves the other loaded", async () => {
+    const logs: string[] = [];
+    const engine = createEngine(logs);
+    try {
+      await engine.configure(settings(tiny, { chatModelPath: chatModel }));
+      assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
+      assert.deepEqual(engine.loadedModels.map((model) => [model.lanes, model.summary.path]), [[["completion"], tiny], [["chat"], chatModel]]);
+      assert.match(engine.state.modelName!, / \+ /);
+      const chat = await engine.generate("chat", "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", { maxTokens: 40 });
+      assert.equal(chat.text.trim(), "Hello from the chat model.");
+      assert.ok((await engine.infill("completion", "def add(a, b):\n    return ", "\n", { maxTokens: 3 })).generatedTokens > 0);
+
+      logs.length = 0;
+      await engine.configure(settings(tiny, { chatModelPath: "" }));
+      assert.equal(engine.state.kind, "ready");
+      assert.equal(loads(logs).length, 0, `the completion model was not loaded again: ${loads(logs).join("\n")}`);
+      assert.deepEqual(engine.loadedModels.map((model) => model.lanes), [["completion", "chat"]]);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("a feature with no model says so, and the other feature still works", async () => {
+    const engine = createEngine();
+    try {
+      await engine.configure(settings("", { completionModelPath: tiny }));
+      assert.equal(engine.state.kind, "ready");
+      assert.equal(engine.state.lanes?.chat, undefined);
+      await assert.rejects(engine.generate("chat", "hi", { maxTokens: 1 }), (error: Error) => {
+        assert.ok(error instanceof EngineUnavailableError);
+        assert.match(error.message, /No model is set for chat\. Set slm\.chat\.modelPath or slm\.modelPath/);
+        return true;
+      });
+      assert.ok((await engine.generate("completion", "x", { maxTokens: 2 })).generatedTokens > 0);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("a broken chat model names that file, not the completion model", async () => {
+    const broken = await nonGgufFile();
+    const engine = createEngine();
+    try {
+      await engine.configure(settings(tiny, { chatModelPath: broken }));
+      assert.equal(engine.state.kind, "error");
+      assert.equal(engine.state.modelPath, broken);
+      assert.match(engine.state.error!.message, /not a GGUF model file/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
+describe("fit check before loading", function () {
+  this.timeout(120_000);
+
+  /** What node-llama-cpp estimates for the tiny model on the CPU with a context of `contextSize` for both lanes. */
+  async function tinyNeeds(file: string, contextSize: number): Promise<number> {
+    const module = await importLlamaModule();
+    const insights = await module.GgufInsights.from(await module.readGgufFileInfo(file), await getSharedLlama(false));
+    const model = await insights.estimateModelResourceRequirementsV2({ gpuLayers: 0 });
+    const context = await insights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: 0, sequences: 2 });
+    return model.cpuRam + context.cpuRam;
+  }
+
+  it("refuses a context that would not fit, names the largest that does, and that one loads", async () => {
+    const tiny = await tinyModel();
+    const free = (await tinyNeeds(tiny, 1024)) + 1;
+    const engine = createEngine([], { freeMemory: () => free });
+    try {
+      await engine.configure(settings(tiny, { contextSize: 4096 }));
+      assert.equal(engine.state.kind, "error");
+      const error = engine.state.error!;
+      assert.equal(error.code, "tooLarge");
+      assert.ok(error.suggestedContextSize! >= 1024 && error.suggestedContextSize! < 4096, String(error.suggestedContextSize));
+      assert.equal(error.suggestedContextSize! % 256, 0);
+      assert.match(error.message, new RegExp(`with a 4096-token context, but only .* is free\\. A ${error.suggestedContextSize}-token context would fit: lower slm\\.contextSize to ${error.suggestedContextSize}`));
+
+      await engine.configure(settings(tiny, { contextSize: error.suggestedContextSize! }));
+      assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("offers no smaller context when the weights alone do not fit", async () => {
+    const engine = createEngine([], { freeMemory: () => 1024 });
+    try {
+      await engine.configure(settings(await tinyModel()));
+      assert.equal(engine.state.error?.code, "tooLarge");
+      assert.equal(engine.state.error?.suggestedContextSize, undefined);
+      assert.match(engine.state.error!.message, /Choose a smaller model or quantization/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
+describe("backend", function () {
+  this.timeout(120_000);
+
+  it("shows the backend in use, and an explicit GPU backend this machine lacks falls back to the CPU with a note", async function () {
+    const llama = await getSharedLlama("auto");
+    if (llama.gpu !== false) this.skip(); // this machine has a GPU backend: nothing falls back
+    const engine = createEngine();
+    try {
+      await engine.configure(settings(await tinyModel(), { gpu: "auto", gpuLayers: 8 }));
+      assert.equal(engine.state.kind, "ready");
+      assert.equal(engine.state.gpu, "cpu");
+      assert.equal(engine.state.gpuLayers, 0);
+      assert.match(engine.state.backendNote!, /No GPU backend \(CUDA, Vulkan or Metal\) is available on this machine; running on the CPU/);
+
+      await engine.configure(settings(await tinyModel(), { gpu: "cuda" }));
+      assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
+      assert.equal(engine.state.gpu, "cpu");
+      assert.ok(engine.state.notices.some((notice) => /slm\.gpu is "cuda", but CUDA is not available on this machine.*running on the CPU/.test(notice)), engine.state.notices.join("\n"));
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
+describe("LoRA adapters", function () {
+  this.timeout(120_000);
+  let tiny: string;
+  before(async () => {
+    tiny = await tinyModel();
+  });
+
+  it("applies an adapter made for the model, and its scale changes what the model writes", async () => {
+    const adapter = await tinyLoraAdapter();
+    const logs: string[] = [];
+    const engine = createEngine(logs);
+    try {
+      const prompt = "function add(a, b) {";
+      await engine.configure(settings(tiny));
+      const plain = await engine.generate("completion", prompt, { maxTokens: 12 });
+      await engine.configure(settings(tiny, { loraAdapters: [{ path: adapter, scale: 4 }] }));
+      assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
+      assert.deepEqual(engine.state.loraAdapters, [{ path: adapter, scale: 4 }]);
+      assert.ok(logs.some((line) => line.includes(`LoRA ${adapter} ×4`)), logs.join("\n"));
+      const adapted = await engine.generate("completion", prompt, { maxTokens: 12 });
+      assert.notEqual(adapted.text, plain.text, "the adapter changed the output");
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  async function expectAdapterProblem(adapterPath: string, message: RegExp): Promise<void> {
+    const engine = createEngine();
+    try {
+      await engine.configure(settings(tiny, { loraAdapters: [{ path: adapterPath }] }));
+      assert.equal(engine.state.kind, "error");
+      assert.equal(engine.state.error?.code, "badAdapter", engine.state.error?.message);
+      assert.match(engine.state.error!.message, message);
+      // Removing the adapter recovers without a restart.
+      await engine.configure(settings(tiny));
+      assert.equal(engine.state.kind, "ready");
+    } finally {
+      await engine.dispose();
+    }
+  }
+
+  it("an adapter for another model of the same architecture (wrong shapes): llama.cpp's reason, in a sentence", async () => {
+    const adapter = await foreignLoraAdapter("shape");
+    await expectAdapterProblem(adapter, /The LoRA adapter ".*" does not fit SLM demo model \(random weights\): it was made for a different model/);
+  });
+
+  it("an adapter for another architecture is refused before llama.cpp sees it", async () => {
+    await expectAdapterProblem(await foreignLoraAdapter("architecture"), /was made for a qwen2 model, but .* is llama/);
+  });
+
+  it("a model file given as an adapter, a missing adapter and a non-GGUF adapter", async () => {
+    await expectAdapterProblem(tiny, /is not a LoRA adapter \(its header says "model"\)/);
+    await expectAdapterProblem("/nonexistent/adapter.gguf", /cannot be used: The file "\/nonexistent\/adapter\.gguf" does not exist/);
+    await expectAdapterProblem(await nonGgufFile(), /cannot be used: .* is not a GGUF model file/);
+  });
+});
+
+describe("more bad input", function () {
+  this.timeout(120_000);
+
+  it("a GGUF whose header lies about its size (2^40 tensors) is refused quickly with a clear message", async () => {
+    const file = await lyingHeaderModel();
+    const engine = createEngine();
+    try {
+      const started = Date.now();
+      await engine.configure(settings(file));
+      assert.ok(Date.now() - started < 10_000);
+      assert.equal(engine.state.kind, "error");
+      assert.match(engine.state.error!.message, /is damaged: its header is invalid \(a count of 1099511627776\)/);
+      assert.ok(engine.state.error!.message.includes(file));
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("two engines (as two windows would) load the same model at once and both answer", async () => {
+    const tiny = await tinyModel();
+    const first = createEngine();
+    const second = createEngine();
+    try {
+      await Promise.all([first.configure(settings(tiny)), second.configure(settings(tiny))]);
+      assert.equal(first.state.kind, "ready");
+      assert.equal(second.state.kind, "ready");
+      const [a, b] = await Promise.all([
+        first.generate("completion", "x = ", { maxTokens: 4 }),
+        second.generate("completion", "x = ", { maxTokens: 4 }),
+      ]);
+      assert.equal(a.text, b.text, "same model, same greedy output");
+      await first.dispose();
+      assert.ok((await second.generate("chat", "y", { maxTokens: 2 })).generatedTokens > 0, "disposing one leaves the other working");
+    } finally {
+      await first.dispose();
+      await second.dispose();
+    }
+  });
+});
