@@ -135,7 +135,7 @@ async function pickModel(catalog: readonly CatalogModel[], folder: string): Prom
   );
   const picked = await vscode.window.showQuickPick(items, {
     title: "SLM Assistant: download a recommended model",
-    placeHolder: "Base models complete code; instruct models chat. Each file is checked against its SHA-256.",
+    placeHolder: "Base models complete code; instruct models chat. Each file is verified (SHA-256).",
     matchOnDescription: true,
   });
   return picked?.model;
@@ -211,7 +211,7 @@ async function askUse(model: CatalogModel, sha256: string, checksumSource: strin
   const order: ModelUse[] = model.role === "chat" ? ["chat", "both", "completion"] : ["both", "completion", "chat"];
   const labels = order.map((use) => USE_CHOICES.find((c) => c.use === use)!.label);
   const picked = await vscode.window.showInformationMessage(
-    `SLM Assistant: ${model.name} is downloaded and verified (SHA-256 ${sha256.slice(0, 12)}…, ${checksumSource}). Use it for:`,
+    `SLM Assistant: ${model.name} is downloaded and verified (SHA-256 ${sha256.slice(0, 12)}…, checksum ${checksumSource}). Use it for:`,
     ...labels,
   );
   return USE_CHOICES.find((c) => c.label === picked)?.use;
