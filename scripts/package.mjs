@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(path.join(root, "package.json"));
 
-/** VS Code target → the node-llama-cpp prebuilt package that runs there (CPU build). */
+/** VS Code target → the node-llama-cpp prebuilt package that runs there (CPU build, Metal on Apple silicon). */
 const PREBUILT = {
   "linux-x64": "linux-x64",
   "linux-arm64": "linux-arm64",
@@ -25,6 +25,21 @@ const PREBUILT = {
   "win32-x64": "win-x64",
   "win32-arm64": "win-arm64",
 };
+
+/**
+ * GPU builds shipped beside the CPU one: Vulkan runs on NVIDIA, AMD and Intel GPUs, and
+ * node-llama-cpp's "auto" picks it only where a Vulkan device works, else the CPU build. The CUDA
+ * builds (about 540 MB) are left out of the VSIX.
+ */
+const GPU_PREBUILTS = {
+  "linux-x64": ["linux-x64-vulkan"],
+  "win32-x64": ["win-x64-vulkan"],
+};
+
+/** Every prebuilt package the VSIX for `target` carries. */
+function prebuiltsFor(target) {
+  return [PREBUILT[target], ...(GPU_PREBUILTS[target] ?? [])];
+}
 
 function currentTarget() {
   const platform = { linux: "linux", darwin: "darwin", win32: "win32" }[process.platform];
@@ -56,10 +71,10 @@ function run(command, args) {
 /** .vscodeignore with the prebuilt-binary line switched to `target`'s package. */
 function ignoreFileFor(target) {
   const base = fs.readFileSync(path.join(root, ".vscodeignore"), "utf8");
-  const keep = `!node_modules/@node-llama-cpp/${PREBUILT[target]}/**`;
+  const keep = prebuiltsFor(target).map((name) => `!node_modules/@node-llama-cpp/${name}/**`);
   const lines = base.split("\n").filter((line) => !line.startsWith("!node_modules/@node-llama-cpp/"));
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "slm-package-")), "vscodeignore");
-  fs.writeFileSync(file, [...lines, keep, ""].join("\n"));
+  fs.writeFileSync(file, [...lines, ...keep, ""].join("\n"));
   return file;
 }
 
@@ -100,7 +115,7 @@ function checkContents(entries, target) {
   const prebuilts = new Set(
     names.map((n) => /^extension\/node_modules\/@node-llama-cpp\/([^/]+)\//.exec(n)?.[1]).filter(Boolean),
   );
-  for (const p of prebuilts) if (p !== PREBUILT[target]) problems.push(`contains another platform's binaries: @node-llama-cpp/${p}`);
+  for (const p of prebuilts) if (!prebuiltsFor(target).includes(p)) problems.push(`contains another platform's binaries: @node-llama-cpp/${p}`);
   for (const unwanted of ["extension/src/", "extension/test/", "extension/out/", "extension/.test-run/", "extension/node_modules/node-llama-cpp/llama/gitRelease.bundle"]) {
     if (has(unwanted)) problems.push(`contains ${unwanted}`);
   }
