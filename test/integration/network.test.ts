@@ -40,7 +40,7 @@ describe("Privacy: no network with slm.allowNetwork off", function () {
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
   });
 
-  it("opens no socket, HTTP request or DNS lookup while loading the model, completing and chatting", async () => {
+  it("opens no socket, HTTP request or DNS lookup while loading the model, completing, chatting and asked to download", async () => {
     assert.equal(vscode.workspace.getConfiguration("slm").get("allowNetwork"), false, "slm.allowNetwork defaults to off");
     const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
     // Frames of the extension's bundle (or its sources, if source maps rewrite stacks) and of the
@@ -85,6 +85,9 @@ describe("Privacy: no network with slm.allowNetwork off", function () {
       const answer = await vscode.commands.executeCommand<{ text?: string } | undefined>("slm.openChat", { query: "What is a socket?" });
       assert.ok(answer, "the chat answered");
       await vscode.commands.executeCommand("slm.showRuntimeInfo");
+      // Asking for a download with network use off is refused before anything is looked up.
+      const download = await vscode.commands.executeCommand<{ status?: string } | undefined>("slm.downloadModel", { id: "qwen2.5-coder-0.5b-q8_0", use: "both" });
+      assert.equal(download?.status, "refused", "the download was not refused");
     } finally {
       for (const restore of undo) restore();
     }
