@@ -43,7 +43,9 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   context.subscriptions.push(firstRun);
 
   context.subscriptions.push(
-    vscode.commands.registerCommand(Commands.selectModel, selectModel),
+    vscode.commands.registerCommand(Commands.selectModel, () => selectModel("both")),
+    vscode.commands.registerCommand(Commands.selectCompletionModel, () => selectModel("completion")),
+    vscode.commands.registerCommand(Commands.selectChatModel, () => selectModel("chat")),
     vscode.commands.registerCommand(Commands.downloadModel, (arg?: unknown) => downloadModel(context, log, arg)),
     vscode.commands.registerCommand(Commands.chooseModelsFolder, chooseModelsFolder),
     vscode.commands.registerCommand(Commands.openWalkthrough, openWalkthrough),

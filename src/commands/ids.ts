@@ -1,6 +1,8 @@
 /** Every command id the extension contributes; package.json must list the same ones. */
 export const Commands = {
   selectModel: "slm.selectModel",
+  selectCompletionModel: "slm.selectCompletionModel",
+  selectChatModel: "slm.selectChatModel",
   reloadModel: "slm.reloadModel",
   showLog: "slm.showLog",
   statusMenu: "slm.statusMenu",

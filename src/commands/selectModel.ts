@@ -5,38 +5,45 @@ import { SECTION } from "../config";
 import { scanModels } from "../engine/modelScan";
 import { modelPicks } from "./modelPicks";
 
+/** Which feature(s) the chosen model is for. */
+export type ModelRole = "both" | "completion" | "chat";
+
+/** The setting each role writes: slm.modelPath serves both features unless one has its own. */
+const ROLE_SETTING: Readonly<Record<ModelRole, string>> = { both: "modelPath", completion: "completion.modelPath", chat: "chat.modelPath" };
+const ROLE_TITLE: Readonly<Record<ModelRole, string>> = { both: "a model", completion: "the completion model", chat: "the chat model" };
+
 /**
  * Lets the user pick a model and stores it in their settings; the engine reloads live. With
  * slm.modelsDirectory set, offers the models found there (read from their headers, weights not
  * loaded) plus Browse…; without it, goes straight to the file dialog.
  */
-export async function selectModel(): Promise<void> {
+export async function selectModel(role: ModelRole = "both"): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const current = config.get<string>("modelPath", "");
+  const current = config.get<string>(ROLE_SETTING[role], "") || config.get<string>("modelPath", "");
   const folder = expandHome(config.get<string>("modelsDirectory", "").trim());
-  if (!folder) return browseForModel(current);
+  if (!folder) return browseForModel(current, role);
 
   const scan = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: "SLM Assistant: reading model headers…", cancellable: false },
     () => scanModels(folder),
   );
   const picked = await vscode.window.showQuickPick(modelPicks(scan, folder, current), {
-    title: `SLM Assistant: choose a model (${folder})`,
+    title: `SLM Assistant: choose ${ROLE_TITLE[role]} (${folder})`,
     placeHolder: "Models in slm.modelsDirectory: architecture · parameters · quantization · size · context · FIM · chat",
     matchOnDescription: true,
     matchOnDetail: true,
   });
   switch (picked?.action.kind) {
     case "use":
-      return useModel(picked.action.path);
+      return useModel(picked.action.path, role);
     case "browse":
-      return browseForModel(current);
+      return browseForModel(current, role);
     default:
       return;
   }
 }
 
-async function browseForModel(current: string): Promise<void> {
+async function browseForModel(current: string, role: ModelRole): Promise<void> {
   const picked = await vscode.window.showOpenDialog({
     canSelectFiles: true,
     canSelectFolders: false,
@@ -44,19 +51,26 @@ async function browseForModel(current: string): Promise<void> {
     defaultUri: vscode.Uri.file(current ? path.dirname(current) : os.homedir()),
     filters: { "GGUF models": ["gguf"], "All files": ["*"] },
     openLabel: "Use This Model",
-    title: "SLM Assistant: choose a GGUF model file",
+    title: `SLM Assistant: choose ${ROLE_TITLE[role]} (a GGUF file)`,
   });
   const file = picked?.[0];
-  if (file) await useModel(file.fsPath);
+  if (file) await useModel(file.fsPath, role);
 }
 
-async function useModel(file: string): Promise<void> {
+async function useModel(file: string, role: ModelRole): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
-  await config.update("modelPath", file, vscode.ConfigurationTarget.Global);
-  const inspected = config.inspect<string>("modelPath");
+  const key = ROLE_SETTING[role];
+  await config.update(key, file, vscode.ConfigurationTarget.Global);
+  if (role === "both") {
+    // "Use this model" means for everything: per-feature overrides would hide it.
+    for (const override of [ROLE_SETTING.completion, ROLE_SETTING.chat]) {
+      if (config.inspect<string>(override)?.globalValue) await config.update(override, undefined, vscode.ConfigurationTarget.Global);
+    }
+  }
+  const inspected = config.inspect<string>(key);
   if (inspected?.workspaceValue || inspected?.workspaceFolderValue) {
     void vscode.window.showWarningMessage(
-      "SLM Assistant: this workspace sets its own slm.modelPath, which takes precedence over the model you chose. Remove it from the workspace settings to use the new model here.",
+      `SLM Assistant: this workspace sets its own slm.${key}, which takes precedence over the model you chose. Remove it from the workspace settings to use the new model here.`,
     );
   }
 }

@@ -1,4 +1,4 @@
-import type { EngineState } from "../engine/types";
+import type { EngineState, Lane } from "../engine/types";
 import { Commands, type CommandId } from "./ids";
 
 /** One row of the status bar's menu (structurally a vscode.QuickPickItem, minus the separator kind). */
@@ -26,6 +26,12 @@ export const GET_A_MODEL: readonly StatusMenuEntry[] = [
   { label: "$(book) Open the walkthrough", detail: "Get started step by step: choose a model, try completion and chat, see what runs.", command: Commands.openWalkthrough },
 ];
 
+function describeLane(state: EngineState, lane: Lane): string {
+  const model = state.lanes?.[lane];
+  const setting = `slm.${lane}.modelPath`;
+  return model ? `Now: ${model.name}. A model for ${lane} only (${setting}).` : `A model for ${lane} only (${setting}).`;
+}
+
 /**
  * The status bar's menu: what is happening, then the actions that make sense now. With no model
  * the menu is a call to action: the ways to get one come first. No `vscode` here, so it is unit-tested.
@@ -46,13 +52,15 @@ export function statusMenuItems(state: EngineState): StatusMenuEntry[] {
   } else {
     items.push({ label: "$(circle-slash) No model is set", detail: "Choose one of the ways below to get a model; it runs on this machine." });
   }
-  for (const notice of state.notices) items.push({ label: "$(warning) Setting adjusted", detail: notice });
+  for (const notice of state.notices) items.push({ label: "$(warning) Note", detail: notice });
   items.push({ label: "", separator: true });
   if (state.kind === "noModel") {
     items.push(...GET_A_MODEL);
     items.push({ label: "", separator: true });
   } else {
-    items.push({ label: "$(folder-opened) Select Model…", command: Commands.selectModel });
+    items.push({ label: "$(folder-opened) Select Model…", detail: "For completion and chat (slm.modelPath).", command: Commands.selectModel });
+    items.push({ label: "$(symbol-snippet) Select Completion Model…", detail: describeLane(state, "completion"), command: Commands.selectCompletionModel });
+    items.push({ label: "$(comment-discussion) Select Chat Model…", detail: describeLane(state, "chat"), command: Commands.selectChatModel });
     if (state.modelPath) items.push({ label: "$(refresh) Reload Model", command: Commands.reloadModel });
   }
   items.push({ label: "$(output) Show Log", command: Commands.showLog });

@@ -14,7 +14,15 @@ export interface TestModelPaths {
   readonly truncated?: string;
   /** A path that does not exist. */
   readonly missing: string;
+  /** A chat model that answers "Hello from the chat model." to anything. */
+  readonly chat?: string;
+  /** A LoRA adapter made for the tiny model, and one made for a wider llama. */
+  readonly lora?: string;
+  readonly foreignLora?: string;
 }
+
+/** What the chat test model answers. */
+export const CHAT_MODEL_ANSWER = "Hello from the chat model.";
 
 export const TINY_MODEL_NAME = "SLM demo model (random weights)";
 
@@ -43,7 +51,10 @@ export async function resolveTestModels(runDir: string): Promise<TestModelPaths>
   }
   const truncated = support?.truncatedModel ? await support.truncatedModel() : undefined;
   const missing = path.join(runDir, "no-such-folder", "missing-model.gguf");
-  return { tiny, nonGguf, truncated, missing };
+  const chat = support?.scriptedModel ? await (support.scriptedModel as unknown as (text: string, options: object) => Promise<string>)(CHAT_MODEL_ANSWER, { mode: "chat" }) : undefined;
+  const lora = support?.tinyLoraAdapter ? await support.tinyLoraAdapter() : undefined;
+  const foreignLora = support?.foreignLoraAdapter ? await (support.foreignLoraAdapter as unknown as (kind: string) => Promise<string>)("shape") : undefined;
+  return { tiny, nonGguf, truncated, missing, chat, lora, foreignLora };
 }
 
 /** The environment variables the in-editor tests read (see test/integration/models.ts). */
@@ -54,5 +65,8 @@ export function testModelEnv(models: TestModelPaths): Record<string, string> {
     SLM_TEST_MODEL_MISSING: models.missing,
   };
   if (models.truncated) env.SLM_TEST_MODEL_TRUNCATED = models.truncated;
+  if (models.chat) env.SLM_TEST_MODEL_CHAT = models.chat;
+  if (models.lora) env.SLM_TEST_LORA = models.lora;
+  if (models.foreignLora) env.SLM_TEST_LORA_FOREIGN = models.foreignLora;
   return env;
 }

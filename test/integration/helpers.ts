@@ -21,6 +21,10 @@ export interface TestModels {
   readonly nonGguf: string;
   readonly missing: string;
   readonly truncated?: string;
+  /** Answers "Hello from the chat model." to anything (see test/harness/testModels.ts). */
+  readonly chat?: string;
+  readonly lora?: string;
+  readonly foreignLora?: string;
 }
 
 export function testModels(): TestModels {
@@ -34,6 +38,9 @@ export function testModels(): TestModels {
     nonGguf: need("SLM_TEST_MODEL_NON_GGUF"),
     missing: need("SLM_TEST_MODEL_MISSING"),
     truncated: process.env.SLM_TEST_MODEL_TRUNCATED || undefined,
+    chat: process.env.SLM_TEST_MODEL_CHAT || undefined,
+    lora: process.env.SLM_TEST_LORA || undefined,
+    foreignLora: process.env.SLM_TEST_LORA_FOREIGN || undefined,
   };
 }
 

@@ -25,7 +25,26 @@ describe("status bar menu rows", () => {
     const items = statusMenuItems(state);
     assert.equal(items[0]!.label, "$(check) Qwen is ready");
     assert.equal(items[0]!.detail, "/m/q.gguf · 4096 tokens · 2 threads · cpu");
-    assert.deepEqual(commandsOf(state), [Commands.selectModel, Commands.reloadModel, Commands.showLog, Commands.openSettings]);
+    assert.deepEqual(commandsOf(state), [
+      Commands.selectModel,
+      Commands.selectCompletionModel,
+      Commands.selectChatModel,
+      Commands.reloadModel,
+      Commands.showLog,
+      Commands.openSettings,
+    ]);
+  });
+
+  it("names the model each feature runs on beside Select Completion / Chat Model", () => {
+    const state: EngineState = {
+      kind: "ready",
+      modelName: "Base + Instruct",
+      lanes: { completion: { path: "/m/base.gguf", name: "Base" }, chat: { path: "/m/instruct.gguf", name: "Instruct" } },
+      notices: [],
+    };
+    const detail = (command: string) => statusMenuItems(state).find((item) => item.command === command)?.detail;
+    assert.equal(detail(Commands.selectCompletionModel), "Now: Base. A model for completion only (slm.completion.modelPath).");
+    assert.equal(detail(Commands.selectChatModel), "Now: Instruct. A model for chat only (slm.chat.modelPath).");
   });
 
   it("shows a load error with its message, and adjusted settings as warnings", () => {
@@ -38,7 +57,7 @@ describe("status bar menu rows", () => {
     const items = statusMenuItems(state);
     assert.deepEqual(items.slice(0, 2).map((item) => [item.label, item.detail]), [
       ["$(error) The model failed to load", "x.gguf is not a GGUF model file."],
-      ["$(warning) Setting adjusted", "slm.contextSize was lowered to 2048."],
+      ["$(warning) Note", "slm.contextSize was lowered to 2048."],
     ]);
     assert.ok(commandsOf(state).includes(Commands.selectModel));
   });
