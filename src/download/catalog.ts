@@ -2,8 +2,8 @@
 // fill-in-the-middle tokens (the ggml-org Qwen2.5-Coder Q8_0 conversions llama.vscode and
 // llama-server's --fim-qwen-* presets use); chat wants an instruct model.
 //
-// Checksums: each `sha256` and `size` is the Hugging Face LFS object id and size of the file on the
-// repository's main branch. No network is reachable where this was written, so they were taken from
+// Checksums: each `sha256` and `size` is the Hugging Face LFS object id and size of the file at the
+// pinned `revision` (a commit, so the bytes behind the URL cannot change under the hash). No network is reachable where this was written, so they were taken from
 // public sources that pin these files (and read them from the Hugging Face API; the 0.5B one was
 // also hashed after download there), cross-checked where two sources agree: 1.5B and the instruct
 // model. The downloader refuses any file that does not match, and fails before the body when the
@@ -42,7 +42,7 @@ export const CATALOG: readonly CatalogModel[] = [
     role: "completion",
     description: "Fastest; completes the current line well. Apache-2.0.",
     repo: "ggml-org/Qwen2.5-Coder-0.5B-Q8_0-GGUF",
-    revision: "main",
+    revision: "5788aee90e725673490be18f553d234feaa8303d",
     file: "qwen2.5-coder-0.5b-q8_0.gguf",
     size: 531_068_128,
     sha256: "d0f8cd6c49bab52a0abdbe47948518b1f4d9b1a8a2a6825099cea31cea10ac56",
@@ -54,7 +54,7 @@ export const CATALOG: readonly CatalogModel[] = [
     role: "completion",
     description: "Recommended for completion on most machines. Apache-2.0.",
     repo: "ggml-org/Qwen2.5-Coder-1.5B-Q8_0-GGUF",
-    revision: "main",
+    revision: "8be1b8a895a84beea772817caaa71eba6b6e0d07",
     file: "qwen2.5-coder-1.5b-q8_0.gguf",
     size: 1_646_573_056,
     sha256: "29871c94d15727a6e243f79a37113d4ae625a6215b5e800bf41a23af2da32832",
@@ -66,7 +66,7 @@ export const CATALOG: readonly CatalogModel[] = [
     role: "completion",
     description: "Best completions; needs more memory. Qwen research licence (non-commercial).",
     repo: "ggml-org/Qwen2.5-Coder-3B-Q8_0-GGUF",
-    revision: "main",
+    revision: "9c1de162ae417c9c3aacde97c729c4128de047d8",
     file: "qwen2.5-coder-3b-q8_0.gguf",
     size: 3_285_476_160,
     sha256: "a522a906e299ed34db738b9626b2cd0da9e446c14674468a22fc2eae3dbd344d",
@@ -78,7 +78,7 @@ export const CATALOG: readonly CatalogModel[] = [
     role: "chat",
     description: "For chat, explain and summarize. Apache-2.0.",
     repo: "Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
-    revision: "main",
+    revision: "f86cb2c1fa58255f8052cc32aeede1b7482d4361",
     file: "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
     size: 1_117_320_768,
     sha256: "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",

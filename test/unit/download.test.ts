@@ -231,9 +231,9 @@ describe("download catalog", () => {
     const model = CATALOG.find((m) => m.id === "qwen2.5-coder-1.5b-q8_0")!;
     assert.equal(
       modelUrl(model, "https://huggingface.co"),
-      "https://huggingface.co/ggml-org/Qwen2.5-Coder-1.5B-Q8_0-GGUF/resolve/main/qwen2.5-coder-1.5b-q8_0.gguf",
+      "https://huggingface.co/ggml-org/Qwen2.5-Coder-1.5B-Q8_0-GGUF/resolve/8be1b8a895a84beea772817caaa71eba6b6e0d07/qwen2.5-coder-1.5b-q8_0.gguf",
     );
-    assert.equal(modelUrl(model, "http://mirror.local/hf/"), "http://mirror.local/hf/ggml-org/Qwen2.5-Coder-1.5B-Q8_0-GGUF/resolve/main/qwen2.5-coder-1.5b-q8_0.gguf");
+    assert.equal(modelUrl(model, "http://mirror.local/hf/"), "http://mirror.local/hf/ggml-org/Qwen2.5-Coder-1.5B-Q8_0-GGUF/resolve/8be1b8a895a84beea772817caaa71eba6b6e0d07/qwen2.5-coder-1.5b-q8_0.gguf");
   });
 
   it("checks the mirror setting and names what is wrong", () => {
