@@ -51,7 +51,7 @@ async function browseForModel(current: string, role: ModelRole): Promise<void> {
     defaultUri: vscode.Uri.file(current ? path.dirname(current) : os.homedir()),
     filters: { "GGUF models": ["gguf"], "All files": ["*"] },
     openLabel: "Use This Model",
-    title: `SLM Assistant: choose ${ROLE_TITLE[role]} (a GGUF file)`,
+    title: role === "both" ? "SLM Assistant: choose a GGUF model file" : `SLM Assistant: choose ${ROLE_TITLE[role]} (a GGUF file)`,
   });
   const file = picked?.[0];
   if (file) await useModel(file.fsPath, role);

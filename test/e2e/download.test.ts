@@ -37,6 +37,9 @@ describe("Downloading a recommended model in the browser (installed VSIX)", func
         { id: "test-tiny", name: MODEL_NAME, repo: "test-org/Tiny-GGUF", file: "tiny.gguf", sha256: sha256(body), size: body.length },
       ],
     });
+    // code-server's workbench does not pick up edits to the user settings file while it runs (the
+    // remote settings file it does); an administrator's pinned settings apply at the next start.
+    await reloadWindow();
   });
 
   after(async () => {
@@ -52,15 +55,25 @@ describe("Downloading a recommended model in the browser (installed VSIX)", func
       console.log("      (the runtime report editor could not be closed)");
       await page.keyboard.press("Escape");
     });
+    await reloadWindow(); // slm.allowNetwork back off for the specs after this one
   });
 
   it("downloads through the Command Palette with a progress notification, then uses the model", async () => {
     const { page, server } = session();
     await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
-    await runCommand(page, "SLM: Download a Recommended Model…");
-
     const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
-    await rows.filter({ hasText: "Qwen2.5-Coder 1.5B (base, Q8_0)" }).first().waitFor({ timeout: 15_000 });
+    const catalogRow = rows.filter({ hasText: "Qwen2.5-Coder 1.5B (base, Q8_0)" }).first();
+    // The extension host learns of the edited user settings file some seconds after it is written;
+    // until then the command (rightly) refuses with slm.allowNetwork off. Ask again until it lists.
+    const listDeadline = Date.now() + 60_000;
+    for (;;) {
+      await runCommand(page, "SLM: Download a Recommended Model…");
+      const listed = await catalogRow.waitFor({ timeout: 3_000 }).then(() => true, () => false);
+      if (listed) break;
+      assert.ok(Date.now() < listDeadline, "slm.allowNetwork written to the user settings never reached the extension");
+      await page.keyboard.press("Escape");
+      await page.waitForTimeout(1_000);
+    }
     const labels = (await rows.locator(".label-name").allInnerTexts()).map((t) => t.trim());
     for (const name of ["Qwen2.5-Coder 0.5B (base, Q8_0)", "Qwen2.5-Coder 3B (base, Q8_0)", "Qwen2.5-Coder 1.5B Instruct (Q4_K_M)"]) {
       assert.ok(labels.includes(name), `the list has no ${name}: ${labels.join(" | ")}`);
@@ -105,6 +118,12 @@ describe("Downloading a recommended model in the browser (installed VSIX)", func
     await screenshot("download-in-use");
   });
 });
+
+async function reloadWindow(): Promise<void> {
+  const { page } = session();
+  await page.reload();
+  await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+}
 
 async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press("F1");
