@@ -10,7 +10,7 @@ import type { FrameLocator, Page } from "playwright-core";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { scriptedChatBytesModel, scriptedChatModel } from "../engine/chatModels";
 import { hostileAnswer, hostilePayloads } from "./chatPayloads";
-import { screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
 
 /** Elements and attributes that must never come out of the sanitizer. */
 const DANGEROUS = ["script", "img", "iframe", "svg", "math", "style", "object", "embed", "form", "input", "video", "base", "meta", "link", "template", "[style]", "[onerror]", "[onload]", "[onfocus]", "[ontoggle]", "[onstart]"]
@@ -46,18 +46,6 @@ const LONG_ANSWER = Array.from(
 /** The chat view's page (the webview's inner frame). */
 function chatFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready[src*="slm-assistant"]').frameLocator("#active-frame");
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  // The exact command, not the first fuzzy match (e.g. "Browse Color Themes in Marketplace").
-  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
-  const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
-  await row.waitFor({ timeout: 10_000 });
-  await row.click();
 }
 
 /** The status bar shortens long names; this is what it shows while the model is ready. */

@@ -6,10 +6,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Page } from "playwright-core";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { ModelServer, sha256 } from "../support/modelServer";
-import { screenshot, screenshotOnFailure, session, statusItem, toasts, updateRemoteSettings } from "./session";
+import { runCommand, screenshot, screenshotOnFailure, session, statusItem, toasts, updateRemoteSettings } from "./session";
 
 const READY_TIMEOUT = 60_000;
 const MODEL_NAME = "Tiny test model (local mirror)";
@@ -123,15 +122,4 @@ async function reloadWindow(): Promise<void> {
   const { page } = session();
   await page.reload();
   await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
-  const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
-  await row.waitFor({ timeout: 10_000 });
-  await row.click();
 }

@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import type { Frame, Page } from "playwright-core";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
 
 const READY_TIMEOUT = 60_000;
 const STEP_TITLES = ["Choose a model file", "Or scan a folder of models", "Or download a recommended model", "Try inline completion", "Chat about your code", "See what runs"];
@@ -99,15 +99,4 @@ async function frameWith(page: Page, selector: string, text: string, timeoutMs: 
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return undefined;
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
-  const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
-  await row.waitFor({ timeout: 10_000 });
-  await row.click();
 }

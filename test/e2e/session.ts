@@ -66,3 +66,16 @@ export function screenshotOnFailure(prefix = ""): (this: Mocha.Context) => Promi
     console.log(`      screenshot: ${await screenshot(`FAILED-${prefix}${slug}`)}`);
   };
 }
+
+/** Runs a command from the Command Palette, as a person does: F1, its title, the exact row. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  // The exact command, not the first fuzzy match (e.g. "Browse Color Themes in Marketplace").
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+  const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
+}
