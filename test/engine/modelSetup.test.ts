@@ -8,7 +8,7 @@ import { EngineUnavailableError, LocalModelEngine } from "../../src/engine/engin
 import { getSharedLlama, importLlamaModule } from "../../src/engine/llamaRuntime";
 import type { MachineFacts } from "../../src/engine/settings";
 import type { RawEngineSettings } from "../../src/engine/types";
-import { foreignLoraAdapter, lyingHeaderModel, nonGgufFile, scriptedModel, tinyLoraAdapter, tinyModel } from "../support/models";
+import { familyModel, foreignLoraAdapter, lyingHeaderModel, nonGgufFile, scriptedModel, tinyLoraAdapter, tinyModel } from "../support/models";
 
 const machine: MachineFacts = { logicalCores: os.availableParallelism(), physicalCores: 1, homeDir: os.homedir() };
 
@@ -93,6 +93,35 @@ describe("separate completion and chat models", function () {
       assert.equal(engine.state.kind, "error");
       assert.equal(engine.state.modelPath, broken);
       assert.match(engine.state.error!.message, /not a GGUF model file/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
+describe("models that do not suit their feature", function () {
+  this.timeout(120_000);
+
+  it("warns when the completion model has no FIM tokens and when the chat model is a base model", async () => {
+    const tinyLlamaChat = await familyModel("llama"); // TinyLlama-1.1B-Chat: no FIM tokens
+    const graniteBase = await familyModel("granite"); // Granite-3.3-2B-Base
+    const engine = createEngine();
+    try {
+      await engine.configure(settings(tinyLlamaChat, { chatModelPath: graniteBase }));
+      assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
+      const notices = engine.state.notices.join("\n");
+      assert.match(notices, /TinyLlama-1\.1B-Chat \(random weights\) has no fill-in-the-middle tokens/);
+      assert.match(notices, /Granite-3\.3-2B-Base \(random weights\) looks like a base model/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("a code model with FIM for completion and a chat model with a chat template get no warning", async () => {
+    const engine = createEngine();
+    try {
+      await engine.configure(settings(await tinyModel(), { chatModelPath: await scriptedModel("Hello from the chat model.", { mode: "chat" }) }));
+      assert.deepEqual(engine.state.notices, []);
     } finally {
       await engine.dispose();
     }
