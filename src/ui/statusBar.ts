@@ -5,21 +5,42 @@ import { Commands } from "../commands/ids";
 import { Disposable } from "../util/dispose";
 import { statusText } from "./statusText";
 
+/** A request shorter than this never shows the busy spinner. */
+const BUSY_DELAY_MS = 400;
+
 /** Always shows what the engine is doing; a click opens the menu of what can be done about it. */
 export class EngineStatusBar extends Disposable {
   private readonly item: vscode.StatusBarItem;
+  private busyTimer?: ReturnType<typeof setTimeout>;
+  private shownKind?: EngineState["kind"];
 
-  constructor(engine: LocalModelEngine) {
+  constructor(private readonly engine: LocalModelEngine) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem("slm.status", vscode.StatusBarAlignment.Right, 100));
     this.item.name = "SLM Assistant";
     this.item.command = Commands.statusMenu;
-    this._register(engine.onDidChangeState((state) => this.render(state)));
+    this._register(engine.onDidChangeState((state) => this.onState(state)));
+    this._register({ dispose: () => clearTimeout(this.busyTimer) });
     this.render(engine.state);
     this.item.show();
   }
 
+  /**
+   * Most completion requests take a fraction of a second: showing the busy spinner for each of
+   * them makes the item flicker while typing. Busy shows only once a request has run for a while.
+   */
+  private onState(state: EngineState): void {
+    clearTimeout(this.busyTimer);
+    this.busyTimer = undefined;
+    if (state.kind === "busy" && this.shownKind === "ready") {
+      this.busyTimer = setTimeout(() => this.render(this.engine.state), BUSY_DELAY_MS);
+      return;
+    }
+    this.render(state);
+  }
+
   private render(state: EngineState): void {
+    this.shownKind = state.kind;
     const { text, background } = statusText(state);
     this.item.text = text;
     this.item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
