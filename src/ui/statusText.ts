@@ -10,10 +10,10 @@ export function statusText(state: EngineState): { text: string; background?: str
     case "loading":
       return { text: `$(loading~spin) SLM: loading ${Math.round((state.progress ?? 0) * 100)}%` };
     case "ready":
-      return { text: `$(check) SLM: ${shorten(state.modelName ?? "ready")}${backend(state.gpu)}` };
+      return { text: `$(check) SLM: ${modelLabel(state, "ready")}${backend(state.gpu)}` };
     case "busy":
       // The spinner says busy; the name stays, so background work (warm-up) does not hide the model.
-      return { text: `$(sync~spin) SLM: ${shorten(state.modelName ?? "busy")}${backend(state.gpu)}` };
+      return { text: `$(sync~spin) SLM: ${modelLabel(state, "busy")}${backend(state.gpu)}` };
     case "error":
       return { text: "$(error) SLM: model error", background: "statusBarItem.errorBackground" };
     case "unloaded":
@@ -28,6 +28,16 @@ function backend(gpu: string | undefined): string {
   return ` · ${labels[gpu] ?? gpu}`;
 }
 
-function shorten(name: string): string {
-  return name.length > MAX_NAME ? `${name.slice(0, MAX_NAME - 1)}…` : name;
+/** The model's name, or both names shortened when completion and chat run different models. */
+function modelLabel(state: EngineState, fallback: string): string {
+  const { completion, chat } = state.lanes ?? {};
+  if (completion && chat && completion.path !== chat.path) {
+    const half = 24; // two names get more room than one: the status bar item may be wider then
+    return `${shorten(completion.name, half)} + ${shorten(chat.name, half)}`;
+  }
+  return shorten(state.modelName ?? fallback, MAX_NAME);
+}
+
+function shorten(name: string, max: number): string {
+  return name.length > max ? `${name.slice(0, max - 1)}…` : name;
 }

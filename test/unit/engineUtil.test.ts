@@ -51,6 +51,8 @@ describe("engine utilities", () => {
     assert.equal(statusText({ kind: "busy", notices: [] }).text, "$(sync~spin) SLM: busy");
     assert.equal(statusText({ kind: "busy", modelName: "Qwen", notices: [] }).text, "$(sync~spin) SLM: Qwen");
     assert.equal(statusText({ kind: "ready", modelName: "Qwen", gpu: "cpu", notices: [] }).text, "$(check) SLM: Qwen · CPU");
+    const lanes = { completion: { path: "/m/a.gguf", name: "Qwen2.5 Coder 1.5B" }, chat: { path: "/m/b.gguf", name: "Qwen2.5 Coder 1.5B Instruct" } };
+    assert.equal(statusText({ kind: "ready", modelName: "x + y", lanes, gpu: "cpu", notices: [] }).text, "$(check) SLM: Qwen2.5 Coder 1.5B + Qwen2.5 Coder 1.5B Inst… · CPU");
     assert.equal(statusText({ kind: "busy", modelName: "Qwen", gpu: "cuda", notices: [] }).text, "$(sync~spin) SLM: Qwen · CUDA");
     assert.equal(statusText({ kind: "error", notices: [] }).background, "statusBarItem.errorBackground");
     assert.equal(statusText({ kind: "unloaded", modelName: "Qwen", notices: [] }).text, "$(debug-pause) SLM: idle, unloaded");
