@@ -39,5 +39,5 @@ function modelLabel(state: EngineState, fallback: string): string {
 }
 
 function shorten(name: string, max: number): string {
-  return name.length > max ? `${name.slice(0, max - 1)}…` : name;
+  return name.length > max ? `${name.slice(0, max - 1).trimEnd()}…` : name;
 }

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { ModelServer, sha256 } from "../support/modelServer";
-import { runCommand, screenshot, screenshotOnFailure, session, statusItem, toasts, updateRemoteSettings } from "./session";
+import { reloadWindow, runCommand, screenshot, screenshotOnFailure, session, statusItem, toasts, updateRemoteSettings } from "./session";
 
 const READY_TIMEOUT = 60_000;
 const MODEL_NAME = "Tiny test model (local mirror)";
@@ -117,9 +117,3 @@ describe("Downloading a recommended model in the browser (installed VSIX)", func
     await screenshot("download-in-use");
   });
 });
-
-async function reloadWindow(): Promise<void> {
-  const { page } = session();
-  await page.reload();
-  await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
-}

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Locator, Page } from "playwright-core";
 import type { CodeServer } from "../harness/codeServer";
-import type { TestModelPaths } from "../harness/testModels";
+import { TINY_MODEL_NAME, type TestModelPaths } from "../harness/testModels";
 
 export interface E2ESession {
   readonly server: CodeServer;
@@ -78,4 +78,15 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
   await row.waitFor({ timeout: 10_000 });
   await row.click();
+}
+
+/**
+ * Reloads the workbench and waits until the tiny model is ready again. code-server's workbench does
+ * not pick up edits to the user settings file while it runs (the remote settings file it does), so
+ * a spec that changed user settings reloads to apply them.
+ */
+export async function reloadWindow(readyTimeoutMs = 60_000): Promise<void> {
+  const { page } = session();
+  await page.reload();
+  await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: readyTimeoutMs });
 }
