@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import { LocalModelEngine } from "./engine/engine";
-import type { EngineError, EngineState } from "./engine/types";
+import { LANES, type EngineError, type EngineState, type Lane } from "./engine/types";
 import { SECTION, readEngineSettings, readIdleUnloadMs, sameSettings } from "./config";
 import { Commands } from "./commands/ids";
 import { Disposable } from "./util/dispose";
@@ -18,7 +18,7 @@ export const useContextLabel = (contextSize: number): string => `Use a ${context
 export class ModelController extends Disposable {
   private lastSettings = readEngineSettings();
   private progress?: { resolve: () => void; report: (percent: number) => void; reported: number };
-  private shownError?: string;
+  private shownErrors = new Set<string>();
   private shownNotices = new Set<string>();
 
   constructor(
@@ -51,14 +51,16 @@ export class ModelController extends Disposable {
     if (state.kind === "loading") this.showProgress(state);
     else this.endProgress();
 
-    if (state.kind === "error" && state.error) {
-      const key = `${state.modelPath}|${state.error.message}`;
-      if (key !== this.shownError) {
-        this.shownError = key;
-        void this.showError(state.error);
+    // Each error once: a load that fails the same way again (e.g. after a settings change) stays quiet.
+    if (state.kind !== "loading") {
+      const errors: { key: string; error: EngineError; lane?: Lane }[] = [];
+      if (state.kind === "error" && state.error) errors.push({ key: `${state.modelPath}|${state.error.message}`, error: state.error });
+      for (const lane of LANES) {
+        const error = state.laneErrors?.[lane];
+        if (error) errors.push({ key: `${lane}|${error.message}`, error, lane });
       }
-    } else if (state.kind !== "loading") {
-      this.shownError = undefined;
+      for (const { key, error, lane } of errors) if (!this.shownErrors.has(key)) void this.showError(error, lane);
+      this.shownErrors = new Set(errors.map(({ key }) => key));
     }
     for (const notice of state.notices) {
       if (this.shownNotices.has(notice)) continue;
@@ -69,12 +71,14 @@ export class ModelController extends Disposable {
     }
   }
 
-  private async showError(error: EngineError): Promise<void> {
+  /** `lane`: only that feature's model failed; "Choose Another Model…" then picks one for it. */
+  private async showError(error: EngineError, lane?: Lane): Promise<void> {
     const smaller = error.suggestedContextSize;
     const useSmaller = smaller !== undefined ? useContextLabel(smaller) : undefined;
     const actions = useSmaller ? [useSmaller, CHOOSE_ANOTHER_MODEL, SHOW_LOG] : [CHOOSE_ANOTHER_MODEL, SHOW_LOG];
     const choice = await vscode.window.showErrorMessage(`SLM Assistant: ${error.message}`, ...actions);
-    if (choice === CHOOSE_ANOTHER_MODEL) await vscode.commands.executeCommand(Commands.selectModel);
+    const select = lane === "chat" ? Commands.selectChatModel : lane === "completion" ? Commands.selectCompletionModel : Commands.selectModel;
+    if (choice === CHOOSE_ANOTHER_MODEL) await vscode.commands.executeCommand(select);
     else if (choice === SHOW_LOG) this.log.show(true);
     else if (choice === useSmaller && smaller !== undefined) {
       this.log.info(`Setting slm.contextSize to ${smaller}, the largest context that fits in free memory.`);

@@ -269,5 +269,7 @@ export class ChatService {
 
 export function modelStatus(state: EngineState): ModelStatus {
   // An idle-unloaded model answers like a ready one: the question loads it again.
+  // Chat's own model failed while completion's loaded: for chat, that is an error.
+  if (state.laneErrors?.chat) return { kind: "error", modelName: undefined };
   return { kind: state.kind === "unloaded" ? "ready" : state.kind, modelName: state.lanes?.chat?.name ?? state.modelName };
 }

@@ -52,6 +52,9 @@ export function statusMenuItems(state: EngineState): StatusMenuEntry[] {
   } else {
     items.push({ label: "$(circle-slash) No model is set", detail: "Choose one of the ways below to get a model; it runs on this machine." });
   }
+  for (const [lane, error] of Object.entries(state.laneErrors ?? {})) {
+    items.push({ label: `$(error) The ${lane} model failed to load`, detail: error.message, command: lane === "chat" ? Commands.selectChatModel : Commands.selectCompletionModel });
+  }
   for (const notice of state.notices) items.push({ label: "$(warning) Note", detail: notice });
   items.push({ label: "", separator: true });
   if (state.kind === "noModel") {

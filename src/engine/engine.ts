@@ -21,7 +21,7 @@ import { largestFittingContext, type MemoryNeeds } from "./fit";
 import { readModelInfo } from "./modelInfo";
 import { roleWarnings } from "./modelRoles";
 import { fitContextToModel, MIN_CONTEXT_SIZE, resolveEngineSettings, type MachineFacts } from "./settings";
-import { LANES, type EngineSettings, type EngineState, type Lane, type LaneModel, type ModelSummary, type RawEngineSettings } from "./types";
+import { LANES, type EngineError, type EngineSettings, type EngineState, type Lane, type LaneModel, type ModelSummary, type RawEngineSettings } from "./types";
 
 export type { Lane } from "./types";
 
@@ -133,6 +133,8 @@ export class LocalModelEngine {
   private module?: LlamaModule;
   private llama?: { gpu: string; instance: Llama; note?: string };
   private slots: Slot[] = [];
+  /** Features whose own model failed to load while the other feature's model loaded. */
+  private laneErrors: Partial<Record<Lane, EngineError>> = {};
   private loadAbort?: AbortController;
   private applying: Promise<void> = Promise.resolve();
   private readonly laneTails = new Map<Lane, Promise<void>>();
@@ -314,22 +316,48 @@ export class LocalModelEngine {
         else await slot.model.instance.dispose().catch(() => undefined);
       }
       this.slots = [];
+      this.laneErrors = {};
       if (needLlama) await this.createLlama(next.gpu, signal);
 
+      // With two model files, one that fails does not stop the other: each feature runs on its own.
+      const failed = new Map<string, ModelProblem>();
+      const attempt = async <T>(file: string, step: () => Promise<T>): Promise<T | undefined> => {
+        try {
+          return await step();
+        } catch (error) {
+          if (!(error instanceof ModelProblem) || signal.aborted || plan.length === 1) throw error;
+          failed.set(file, error.file ? error : error.withFile(file));
+          return undefined;
+        }
+      };
       const prepared: PreparedModel[] = [];
       for (const wanted of plan) {
-        if (!kept.has(wanted.path)) prepared.push(await this.prepareModel(wanted, next, signal));
+        if (kept.has(wanted.path)) continue;
+        const model = await attempt(wanted.path, () => this.prepareModel(wanted, next, signal));
+        if (model) prepared.push(model);
       }
-      await this.checkFit(plan, prepared, kept, next);
+      const viable = plan.filter((wanted) => !failed.has(wanted.path));
+      if (viable.length === 0) throw failed.values().next().value;
+      await this.checkFit(viable, prepared, kept, next);
 
       const loaded = new Map(kept);
       for (const [index, model] of prepared.entries()) {
-        loaded.set(model.file, await this.loadModel(model, next, signal, (progress) => (index + progress) / prepared.length));
+        const instance = await attempt(model.file, () => this.loadModel(model, next, signal, (progress) => (index + progress) / prepared.length));
+        if (instance) loaded.set(model.file, instance);
       }
+      for (const wanted of viable) {
+        const model = loaded.get(wanted.path);
+        if (!model) continue;
+        const context = await attempt(wanted.path, () => this.createContext(model, wanted, next, signal));
+        if (context) this.slots.push({ path: wanted.path, lanes: wanted.lanes, model, context });
+        else await model.instance.dispose().catch(() => undefined);
+      }
+      if (this.slots.length === 0) throw failed.values().next().value;
       for (const wanted of plan) {
-        const model = loaded.get(wanted.path)!;
-        const context = await this.createContext(model, wanted, next, signal);
-        this.slots.push({ path: wanted.path, lanes: wanted.lanes, model, context });
+        const problem = failed.get(wanted.path);
+        if (!problem) continue;
+        this.deps.log("error", `${problem.message}${problem.detail ? `\n${problem.detail}` : ""}`);
+        for (const lane of wanted.lanes) this.laneErrors[lane] = problem.toEngineError();
       }
       this.setReady(notices);
     } catch (error) {
@@ -576,6 +604,7 @@ export class LocalModelEngine {
       backendNote: this.llama?.note,
       gpuLayers: first.model.instance.gpuLayers,
       flashAttention: first.context.flashAttention,
+      laneErrors: Object.keys(this.laneErrors).length > 0 ? { ...this.laneErrors } : undefined,
       loraAdapters: this.settings?.loraAdapters.length ? this.settings.loraAdapters : undefined,
       notices: [...notices, ...this.loadNotices()],
     });
@@ -604,6 +633,7 @@ export class LocalModelEngine {
     await this.disposeContexts();
     const models = new Set(this.slots.map((slot) => slot.model));
     this.slots = [];
+    this.laneErrors = {};
     for (const model of models) await model.instance.dispose().catch(() => undefined);
   }
 
@@ -681,6 +711,8 @@ export class LocalModelEngine {
     }
     if (state.kind !== "ready" && state.kind !== "busy") throw new EngineUnavailableError("The model is not loaded yet.");
     const slot = this.slotFor(lane);
+    const laneError = this.laneErrors[lane];
+    if (!slot && laneError) throw new EngineUnavailableError(laneError.message);
     if (!slot) {
       throw new EngineUnavailableError(
         `No model is set for ${lane === "chat" ? "chat" : "completion"}. Set slm.${lane}.modelPath or slm.modelPath, or choose one with "SLM: Select Model…".`,

@@ -107,6 +107,11 @@ export interface EngineState {
   readonly gpuLayers?: number;
   readonly flashAttention?: boolean;
   readonly loraAdapters?: readonly LoraAdapterSetting[];
+  /**
+   * While ready: a feature whose own model file failed to load (the other feature's model did);
+   * that feature's requests fail with this message.
+   */
+  readonly laneErrors?: Readonly<Partial<Record<Lane, EngineError>>>;
   /** Things the user should know that did not stop the load (e.g. a clamped setting). */
   readonly notices: readonly string[];
 }

@@ -88,6 +88,10 @@ function statusTooltip(state: EngineState): vscode.MarkdownString {
       md.appendMarkdown("\n\n");
       break;
   }
+  for (const [lane, error] of Object.entries(state.laneErrors ?? {})) {
+    md.appendText(`✖ ${lane === "chat" ? "Chat" : "Completion"} has no model: ${error.message}`);
+    md.appendMarkdown("\n\n");
+  }
   for (const notice of state.notices) {
     md.appendText(`⚠ ${notice}`);
     md.appendMarkdown("\n\n");

@@ -10,6 +10,8 @@ export function statusText(state: EngineState): { text: string; background?: str
     case "loading":
       return { text: `$(loading~spin) SLM: loading ${Math.round((state.progress ?? 0) * 100)}%` };
     case "ready":
+      // One feature's model failed while the other's runs: still usable, but not all is well.
+      if (state.laneErrors) return { text: `$(warning) SLM: ${modelLabel(state, "ready")}${backend(state.gpu)}`, background: "statusBarItem.warningBackground" };
       return { text: `$(check) SLM: ${modelLabel(state, "ready")}${backend(state.gpu)}` };
     case "busy":
       // The spinner says busy; the name stays, so background work (warm-up) does not hide the model.

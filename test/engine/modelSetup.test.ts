@@ -85,11 +85,35 @@ describe("separate completion and chat models", function () {
     }
   });
 
-  it("a broken chat model names that file, not the completion model", async () => {
+  it("a broken chat model: chat says why, naming that file, and completion keeps working", async () => {
     const broken = await nonGgufFile();
     const engine = createEngine();
     try {
       await engine.configure(settings(tiny, { chatModelPath: broken }));
+      assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
+      assert.equal(engine.state.lanes?.completion?.path, tiny);
+      assert.equal(engine.state.lanes?.chat, undefined);
+      assert.equal(engine.state.laneErrors?.chat?.code, "notGguf");
+      assert.ok(engine.state.laneErrors!.chat!.message.includes(broken));
+      await assert.rejects(engine.generate("chat", "hi", { maxTokens: 1 }), (error: Error) => error instanceof EngineUnavailableError && /not a GGUF model file/.test(error.message));
+      assert.ok((await engine.generate("completion", "x", { maxTokens: 2 })).generatedTokens > 0);
+
+      // Fixing the chat model loads it without reloading the completion model.
+      await engine.configure(settings(tiny, { chatModelPath: chatModel }));
+      const fixed = engine.state;
+      assert.equal(fixed.kind, "ready");
+      assert.equal(fixed.laneErrors, undefined);
+      assert.equal(fixed.lanes?.chat?.path, chatModel);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it("when both features' models fail, the engine is in error naming the first file", async () => {
+    const broken = await nonGgufFile();
+    const engine = createEngine();
+    try {
+      await engine.configure(settings(broken, { chatModelPath: await lyingHeaderModel() }));
       assert.equal(engine.state.kind, "error");
       assert.equal(engine.state.modelPath, broken);
       assert.match(engine.state.error!.message, /not a GGUF model file/);

@@ -36,6 +36,18 @@ describe("Separate completion and chat models, LoRA adapters", function () {
     assert.equal(answer?.text.trim(), "Hello from the chat model.");
   });
 
+  it("a broken chat model: chat says why, naming the file, and completion keeps its model", async () => {
+    await setSetting("chat.modelPath", models.nonGguf);
+    const state = await waitUntil(api, (s) => s.kind === "ready" && s.laneErrors?.chat !== undefined, "ready with a chat error");
+    assert.equal(state.lanes?.completion?.path, models.tiny);
+    assert.equal(state.laneErrors?.chat?.code, "notGguf");
+    assert.ok(state.laneErrors!.chat!.message.includes(models.nonGguf));
+    await vscode.commands.executeCommand("slm.newChat");
+    const answer = await vscode.commands.executeCommand<ChatTurn>("slm.openChat", { query: "Who are you?" });
+    assert.equal(answer?.end, "error");
+    assert.match(answer?.notes?.join(" ") ?? "", /not a GGUF model file/);
+  });
+
   it("the same file for both features is loaded once", async () => {
     await setSetting("chat.modelPath", models.tiny);
     const state = await waitUntil(api, (s) => s.kind === "ready" && s.lanes?.chat?.path === models.tiny, "ready with one model");

@@ -51,6 +51,8 @@ describe("engine utilities", () => {
     assert.equal(statusText({ kind: "busy", notices: [] }).text, "$(sync~spin) SLM: busy");
     assert.equal(statusText({ kind: "busy", modelName: "Qwen", notices: [] }).text, "$(sync~spin) SLM: Qwen");
     assert.equal(statusText({ kind: "ready", modelName: "Qwen", gpu: "cpu", notices: [] }).text, "$(check) SLM: Qwen · CPU");
+    const partly = statusText({ kind: "ready", modelName: "Qwen", gpu: "cpu", laneErrors: { chat: { message: "x", code: "notGguf" } }, notices: [] });
+    assert.deepEqual(partly, { text: "$(warning) SLM: Qwen · CPU", background: "statusBarItem.warningBackground" });
     const lanes = { completion: { path: "/m/a.gguf", name: "Qwen2.5 Coder 1.5B" }, chat: { path: "/m/b.gguf", name: "Qwen2.5 Coder 1.5B Instruct" } };
     assert.equal(statusText({ kind: "ready", modelName: "x + y", lanes, gpu: "cpu", notices: [] }).text, "$(check) SLM: Qwen2.5 Coder 1.5B + Qwen2.5 Coder 1.5B Inst… · CPU");
     assert.equal(statusText({ kind: "busy", modelName: "Qwen", gpu: "cuda", notices: [] }).text, "$(sync~spin) SLM: Qwen · CUDA");

@@ -67,4 +67,11 @@ describe("status bar menu rows", () => {
     assert.equal(items[0]!.label, "$(debug-pause) Qwen is unloaded");
     assert.ok(!items.some((item) => item.command === Commands.chooseModelsFolder));
   });
+
+  it("names a feature whose own model failed, with the command that picks another one for it", () => {
+    const error = { message: '"/m/x.gguf" is not a GGUF model file.', code: "notGguf" as const };
+    const items = statusMenuItems({ kind: "ready", modelName: "Qwen", lanes: { completion: { path: "/m/q.gguf", name: "Qwen" } }, laneErrors: { chat: error }, notices: [] });
+    const row = items.find((item) => item.label === "$(error) The chat model failed to load");
+    assert.deepEqual(row, { label: "$(error) The chat model failed to load", detail: error.message, command: Commands.selectChatModel });
+  });
 });
