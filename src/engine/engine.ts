@@ -309,50 +309,11 @@ export class LocalModelEngine {
     try {
       await this.endRequests();
       await this.disposeContexts();
-      const kept = new Map<string, LoadedModel>();
-      for (const slot of this.slots) {
-        const wanted = plan.find((entry) => entry.path === slot.path);
-        if (!reloadAll && wanted && slot.model.key === modelKey(wanted, next)) kept.set(slot.path, slot.model);
-        else await slot.model.instance.dispose().catch(() => undefined);
-      }
+      const kept = await this.keepReusableModels(plan, next, reloadAll);
       this.slots = [];
       this.laneErrors = {};
       if (needLlama) await this.createLlama(next.gpu, signal);
-
-      // With two model files, one that fails does not stop the other: each feature runs on its own.
-      const failed = new Map<string, ModelProblem>();
-      const attempt = async <T>(file: string, step: () => Promise<T>): Promise<T | undefined> => {
-        try {
-          return await step();
-        } catch (error) {
-          if (!(error instanceof ModelProblem) || signal.aborted || plan.length === 1) throw error;
-          failed.set(file, error.file ? error : error.withFile(file));
-          return undefined;
-        }
-      };
-      const prepared: PreparedModel[] = [];
-      for (const wanted of plan) {
-        if (kept.has(wanted.path)) continue;
-        const model = await attempt(wanted.path, () => this.prepareModel(wanted, next, signal));
-        if (model) prepared.push(model);
-      }
-      const viable = plan.filter((wanted) => !failed.has(wanted.path));
-      if (viable.length === 0) throw failed.values().next().value;
-      await this.checkFit(viable, prepared, kept, next);
-
-      const loaded = new Map(kept);
-      for (const [index, model] of prepared.entries()) {
-        const instance = await attempt(model.file, () => this.loadModel(model, next, signal, (progress) => (index + progress) / prepared.length));
-        if (instance) loaded.set(model.file, instance);
-      }
-      for (const wanted of viable) {
-        const model = loaded.get(wanted.path);
-        if (!model) continue;
-        const context = await attempt(wanted.path, () => this.createContext(model, wanted, next, signal));
-        if (context) this.slots.push({ path: wanted.path, lanes: wanted.lanes, model, context });
-        else await model.instance.dispose().catch(() => undefined);
-      }
-      if (this.slots.length === 0) throw failed.values().next().value;
+      const failed = await this.loadSlots(plan, kept, next, signal);
       for (const wanted of plan) {
         const problem = failed.get(wanted.path);
         if (!problem) continue;
@@ -368,6 +329,64 @@ export class LocalModelEngine {
       await this.unload();
       this.setState({ kind: "error", modelPath: file, error: problem.toEngineError(), notices });
     }
+  }
+
+  /** Loaded models the new settings still want as they are; the others are disposed. */
+  private async keepReusableModels(plan: readonly PlannedSlot[], next: EngineSettings, reloadAll: boolean): Promise<Map<string, LoadedModel>> {
+    const kept = new Map<string, LoadedModel>();
+    for (const slot of this.slots) {
+      const wanted = plan.find((entry) => entry.path === slot.path);
+      if (!reloadAll && wanted && slot.model.key === modelKey(wanted, next)) kept.set(slot.path, slot.model);
+      else await slot.model.instance.dispose().catch(() => undefined);
+    }
+    return kept;
+  }
+
+  /**
+   * Checks, fits and loads each planned model (reusing `kept` ones) and gives each a context,
+   * filling this.slots. With two model files, one that fails does not stop the other: its problem
+   * is returned by file. Throws when nothing could be loaded.
+   */
+  private async loadSlots(
+    plan: readonly PlannedSlot[],
+    kept: ReadonlyMap<string, LoadedModel>,
+    next: EngineSettings,
+    signal: AbortSignal,
+  ): Promise<Map<string, ModelProblem>> {
+    const failed = new Map<string, ModelProblem>();
+    const attempt = async <T>(file: string, step: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await step();
+      } catch (error) {
+        if (!(error instanceof ModelProblem) || signal.aborted || plan.length === 1) throw error;
+        failed.set(file, error.file ? error : error.withFile(file));
+        return undefined;
+      }
+    };
+    const prepared: PreparedModel[] = [];
+    for (const wanted of plan) {
+      if (kept.has(wanted.path)) continue;
+      const model = await attempt(wanted.path, () => this.prepareModel(wanted, next, signal));
+      if (model) prepared.push(model);
+    }
+    const viable = plan.filter((wanted) => !failed.has(wanted.path));
+    if (viable.length === 0) throw failed.values().next().value;
+    await this.checkFit(viable, prepared, kept, next);
+
+    const loaded = new Map(kept);
+    for (const [index, model] of prepared.entries()) {
+      const instance = await attempt(model.file, () => this.loadModel(model, next, signal, (progress) => (index + progress) / prepared.length));
+      if (instance) loaded.set(model.file, instance);
+    }
+    for (const wanted of viable) {
+      const model = loaded.get(wanted.path);
+      if (!model) continue;
+      const context = await attempt(wanted.path, () => this.createContext(model, wanted, next, signal));
+      if (context) this.slots.push({ path: wanted.path, lanes: wanted.lanes, model, context });
+      else await model.instance.dispose().catch(() => undefined);
+    }
+    if (this.slots.length === 0) throw failed.values().next().value;
+    return failed;
   }
 
   private async createLlama(gpu: EngineSettings["gpu"], signal: AbortSignal): Promise<void> {
