@@ -4,7 +4,7 @@ import type { EngineState } from "../engine/types";
 import { runChat, type ChatResult } from "./chatRunner";
 import type { ChatHistory } from "./history";
 import type { PromptMessage } from "./prompt";
-import type { AnswerEnd, ChatTurn, HostMessage, ModelStatus, Notice } from "./protocol";
+import type { AnswerEnd, ChatTurn, HostMessage, ModelStatus, Notice, NoticeAction } from "./protocol";
 import type { ChatSettings } from "./settings";
 
 /** Where the service sends what the view must show; absent while the view is closed. */
@@ -192,7 +192,9 @@ export class ChatService {
       const aborted = failure instanceof Error && failure.name === "AbortError";
       if (!aborted) this.log(`Chat answer failed: ${failure instanceof Error ? (failure.stack ?? message) : message}`);
       if (unavailable) {
-        this.notify({ level: "error", text: message, action: { label: "Select Model…", run: "selectModel" } });
+        // Only chat's own model failing (completion's loaded): pick one for chat, not for both.
+        const action: NoticeAction = this.engine.state.laneErrors?.chat ? "selectChatModel" : "selectModel";
+        this.notify({ level: "error", text: message, action: { label: action === "selectChatModel" ? "Select Chat Model…" : "Select Model…", run: action } });
       } else if (!aborted) {
         this.notify({ level: "error", text: `The model could not answer: ${message}`, action: { label: "Show Log", run: "showLog" } });
       }

@@ -166,6 +166,9 @@ export async function runNoticeAction(action: NoticeAction): Promise<void> {
     case "selectModel":
       await vscode.commands.executeCommand(Commands.selectModel);
       return;
+    case "selectChatModel":
+      await vscode.commands.executeCommand(Commands.selectChatModel);
+      return;
     case "showLog":
       await vscode.commands.executeCommand(Commands.showLog);
       return;

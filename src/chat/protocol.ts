@@ -39,7 +39,7 @@ export interface ChatTurn {
 }
 
 /** A command the user may run from a notice's button; the host accepts only these. */
-export type NoticeAction = "selectModel" | "showLog" | "openSettings";
+export type NoticeAction = "selectModel" | "selectChatModel" | "showLog" | "openSettings";
 
 export interface Notice {
   readonly level: "info" | "warning" | "error";

@@ -12,7 +12,7 @@ export type Validated =
   /** `userMessage` is set when the user must do something (e.g. shorten the text). */
   | { readonly ok: false; readonly reason: string; readonly userMessage?: string; readonly rejectedText?: string };
 
-const NOTICE_ACTIONS: ReadonlySet<NoticeAction> = new Set(["selectModel", "showLog", "openSettings"]);
+const NOTICE_ACTIONS: ReadonlySet<NoticeAction> = new Set(["selectModel", "selectChatModel", "showLog", "openSettings"]);
 
 /**
  * Checks a message from the webview before the host uses it: the webview renders model output,
