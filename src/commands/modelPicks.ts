@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { describeModelInfo } from "../engine/modelInfo";
+import { fileLabel } from "../engine/problems";
 import type { ScanResult } from "../engine/modelScan";
 
 /** A quick-pick row (structurally a vscode.QuickPickItem) and what choosing it does. */
@@ -11,6 +12,12 @@ export interface ModelPick {
 }
 
 export const BROWSE_LABEL = "$(folder-opened) Browse…";
+
+/** The row already names the file: its reason reads better (and fits the row) without the full path. */
+function withoutPath(message: string, file: string): string {
+  const quoted = fileLabel(file);
+  return message.replace(`The model file ${quoted}`, "The file").replace(quoted, "This file");
+}
 
 /**
  * The rows of the model picker: each model in the folder with what its header says (the one in use
@@ -31,7 +38,7 @@ export function modelPicks(scan: ScanResult, folder: string, currentPath: string
     });
   }
   for (const problem of scan.problems) {
-    picks.push({ label: `$(error) ${path.basename(problem.path)}`, description: path.relative(folder, problem.path), detail: problem.message, action: { kind: "none" } });
+    picks.push({ label: `$(error) ${path.basename(problem.path)}`, description: path.relative(folder, problem.path), detail: withoutPath(problem.message, problem.path), action: { kind: "none" } });
   }
   if (scan.rootProblem) {
     picks.push({ label: "$(warning) No models listed", detail: `${scan.rootProblem} Check slm.modelsDirectory.`, action: { kind: "none" } });

@@ -59,17 +59,18 @@ export async function readModelInfo(file: string): Promise<ModelInfo> {
   }
 }
 
-/** One line for a picker: "qwen2 · 494M parameters · Q8_0 · 531 MB · 32,768-token context · FIM · chat template". */
+/** One line for a picker: "qwen2 · 494M params · Q8_0 · 531 MB · 32,768-token context · FIM · chat". */
 export function describeModelInfo(info: ModelInfo): string {
   const parts = [
     info.architecture ?? "unknown architecture",
-    `${info.sizeLabel ?? formatCount(info.parameterCount)} parameters`,
+    `${info.sizeLabel ?? formatCount(info.parameterCount)} params`,
     info.quantization,
     formatBytes(info.sizeBytes),
   ];
   if (info.trainContextSize !== undefined) parts.push(`${info.trainContextSize.toLocaleString("en-US")}-token context`);
-  parts.push(info.fim ? "fill-in-the-middle" : "no fill-in-the-middle");
-  parts.push(info.chatTemplate ? "chat template" : "no chat template");
+  // Short, so the whole line fits in a quick pick row; the picker's placeholder names the columns.
+  parts.push(info.fim ? "FIM" : "no FIM");
+  parts.push(info.chatTemplate ? "chat" : "no chat template");
   return parts.join(" · ");
 }
 

@@ -55,7 +55,7 @@ describe("Select Model: the models folder picker", function () {
     const rows = shown[0]!.items;
     assert.deepEqual(rows.map((row) => row.label), [TINY_MODEL_NAME, "$(error) broken.gguf", "$(folder-opened) Browse…"]);
     assert.equal(rows[0]!.description, path.join("nested", "picked.gguf"));
-    assert.match(rows[0]!.detail ?? "", /^llama · [\d.]+[KM] parameters · F16 · \d+ MB · 4,096-token context · fill-in-the-middle · chat template$/);
+    assert.match(rows[0]!.detail ?? "", /^llama · [\d.]+[KM] params · F16 · \d+ MB · 4,096-token context · FIM · chat$/);
     assert.match(rows[1]!.detail ?? "", /is not a GGUF model file/);
     const picked = path.join(folder, "nested", "picked.gguf");
     assert.equal(vscode.workspace.getConfiguration("slm").get("modelPath"), picked);

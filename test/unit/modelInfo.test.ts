@@ -44,7 +44,7 @@ describe("GGUF header summary (modelInfo)", function () {
     assert.equal(info.dataEndBytes, info.sizeBytes);
     assert.equal(
       describeModelInfo(info),
-      `llama · ${formatCount(elements)} parameters · F16 · ${Math.round(info.sizeBytes / 1024 ** 2)} MB · 4,096-token context · fill-in-the-middle · chat template`,
+      `llama · ${formatCount(elements)} params · F16 · ${Math.round(info.sizeBytes / 1024 ** 2)} MB · 4,096-token context · FIM · chat`,
     );
   });
 

@@ -27,9 +27,9 @@ describe("model picker rows", () => {
     );
     assert.deepEqual(picks.map((p) => p.label), ["$(check) Qwen2.5-Coder-0.5B", "Phi-2", BROWSE_LABEL]);
     assert.equal(picks[0]!.description, "qwen.gguf");
-    assert.equal(picks[0]!.detail, "qwen2 · 0.5B parameters · Q8_0 · 531 MB · 32,768-token context · fill-in-the-middle · chat template");
+    assert.equal(picks[0]!.detail, "qwen2 · 0.5B params · Q8_0 · 531 MB · 32,768-token context · FIM · chat");
     assert.equal(picks[1]!.description, "sub/phi.gguf");
-    assert.equal(picks[1]!.detail, "phi2 · 2.78B parameters · Q4_K_M · 2.6 GB · 2,048-token context · no fill-in-the-middle · no chat template");
+    assert.equal(picks[1]!.detail, "phi2 · 2.78B params · Q4_K_M · 2.6 GB · 2,048-token context · no FIM · no chat template");
     assert.deepEqual(picks[1]!.action, { kind: "use", path: "/models/sub/phi.gguf" });
     assert.deepEqual(picks[2]!.action, { kind: "browse" });
   });
@@ -42,7 +42,7 @@ describe("model picker rows", () => {
     );
     assert.match(picks[0]!.detail!, /^\$\(warning\) Cut short/);
     assert.equal(picks[1]!.label, "$(error) bad.gguf");
-    assert.match(picks[1]!.detail!, /not a GGUF model file/);
+    assert.equal(picks[1]!.detail, "This file is not a GGUF model file.", "the row names the file; its reason does not repeat the path");
     assert.deepEqual(picks[1]!.action, { kind: "none" });
     assert.match(picks[2]!.detail!, /too many files/);
     assert.equal(picks.at(-1)!.label, BROWSE_LABEL);

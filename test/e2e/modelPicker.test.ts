@@ -1,0 +1,60 @@
+// The models-folder picker as a person uses it: slm.modelsDirectory names a folder, SLM: Select
+// Model… lists its models with what each header says (no weights loaded), a broken file shows
+// why it cannot be used, and picking a model loads it.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { TINY_MODEL_NAME } from "../harness/testModels";
+import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+
+const READY_TIMEOUT = 60_000;
+
+describe("Select Model from a models folder in the browser (installed VSIX)", function () {
+  this.timeout(120_000);
+  let folder: string;
+  afterEach(screenshotOnFailure("picker-"));
+
+  before(() => {
+    const { models, workspace } = session();
+    folder = path.join(path.dirname(workspace), "picker-models");
+    fs.rmSync(folder, { recursive: true, force: true });
+    fs.mkdirSync(path.join(folder, "coder"), { recursive: true });
+    fs.copyFileSync(models.tiny, path.join(folder, "coder", "tiny-coder.gguf"));
+    if (models.chat) fs.copyFileSync(models.chat, path.join(folder, "chat-model.gguf"));
+    fs.copyFileSync(models.nonGguf, path.join(folder, "unfinished-download.gguf"));
+  });
+
+  after(async () => {
+    const { page, models } = session();
+    await page.keyboard.press("Escape");
+    updateRemoteSettings({ "slm.modelsDirectory": undefined, "slm.modelPath": models.tiny });
+    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("lists each model with its header facts and a broken file with its reason; picking one loads it", async () => {
+    const { page, server } = session();
+    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    updateRemoteSettings({ "slm.modelsDirectory": folder });
+    await page.waitForTimeout(1_000); // the workbench reads the remote settings file when it changes
+
+    await runCommand(page, "SLM: Select Model…");
+    const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
+    const tiny = rows.filter({ hasText: "coder/tiny-coder.gguf" }).first();
+    await tiny.waitFor({ timeout: 15_000 });
+    const tinyText = (await tiny.innerText()).replace(/\u00a0/g, " ");
+    assert.match(tinyText, new RegExp(TINY_MODEL_NAME.replace(/[()]/g, (c) => `\\${c}`)));
+    assert.match(tinyText, /llama · [\d.]+[KM]? params · F16 · \d+ (KB|MB) · 4,096-token context · FIM · chat$/m);
+    const broken = rows.filter({ hasText: "unfinished-download.gguf" }).first();
+    assert.match(await broken.innerText(), /This file is not a GGUF model file/);
+    assert.ok(await rows.filter({ hasText: "Browse…" }).count(), "no Browse… row");
+    await screenshot("picker-models-folder");
+
+    await tiny.click();
+    const deadline = Date.now() + 10_000;
+    const saved = () => server.readMachineSettings()["slm.modelPath"];
+    while (saved() !== path.join(folder, "coder", "tiny-coder.gguf") && Date.now() < deadline) await page.waitForTimeout(100);
+    assert.equal(saved(), path.join(folder, "coder", "tiny-coder.gguf"));
+    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+  });
+});
