@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import type { Frame, Page } from "playwright-core";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { chooseInFileDialog, runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
 
 const READY_TIMEOUT = 60_000;
 const STEP_TITLES = ["Choose a model file", "Or scan a folder of models", "Or download a recommended model", "Try inline completion", "Chat about your code", "See what runs"];
@@ -72,15 +72,10 @@ describe("First run in the browser (installed VSIX)", function () {
     await button.waitFor({ timeout: 10_000 });
     await button.click();
     // code-server's file picker is VS Code's simple file dialog: a quick input taking a path.
-    const widget = page.locator(".quick-input-widget");
-    const input = widget.locator(".quick-input-box input");
-    await input.waitFor({ timeout: 15_000 });
-    assert.match(await widget.innerText(), /choose a GGUF model file/);
+    const widget = page.locator(".quick-input-widget", { hasText: "choose a GGUF model file" });
+    await widget.locator(".quick-input-box input").waitFor({ timeout: 15_000 });
     await screenshot("first-run-file-picker");
-    await input.fill(models.tiny);
-    await input.press("Enter");
-    // The dialog may still be reading the folder and take the first Enter as "complete the path".
-    if (!(await widget.waitFor({ state: "hidden", timeout: 3_000 }).then(() => true, () => false))) await input.press("Enter");
+    await chooseInFileDialog(page, models.tiny, "choose a GGUF model file");
     await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
     assert.equal(server.readMachineSettings()["slm.modelPath"], models.tiny, "the picked model was not saved in the settings");
     const step = page.locator(".gettingStartedContainer button.getting-started-step", { hasText: STEP_TITLES[0]! });

@@ -3,7 +3,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { screenshot, screenshotOnFailure, session, statusItem, toasts, updateRemoteSettings } from "./session";
+import { chooseInFileDialog, screenshot, screenshotOnFailure, session, statusItem, toasts, updateRemoteSettings } from "./session";
 
 const READY_TIMEOUT = 60_000;
 
@@ -49,14 +49,9 @@ describe("Model status in the editor (installed VSIX)", function () {
     const toast = toasts(page, path.basename(models.missing)).first();
     await toast.getByRole("button", { name: "Choose Another Model…" }).click();
     // code-server's file picker is VS Code's simple file dialog: a quick input taking a path.
-    const input = page.locator(".quick-input-widget .quick-input-box input");
-    await input.waitFor({ timeout: 15_000 });
+    await page.locator(".quick-input-widget .quick-input-box input").waitFor({ timeout: 15_000 });
     await screenshot("choose-model-dialog");
-    await input.fill(models.tiny);
-    await input.press("Enter");
-    // The dialog may still be reading the folder and take the first Enter as "complete the path".
-    const widget = page.locator(".quick-input-widget");
-    if (!(await widget.waitFor({ state: "hidden", timeout: 3_000 }).then(() => true, () => false))) await input.press("Enter");
+    await chooseInFileDialog(page, models.tiny);
     await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
     assert.equal(session().server.readMachineSettings()["slm.modelPath"], models.tiny, "the picked model was not saved in the settings");
     await screenshot("picked-model-ready");

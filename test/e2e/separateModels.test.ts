@@ -3,7 +3,7 @@
 // feature runs on which file.
 import * as assert from "node:assert/strict";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { reloadWindow, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { chooseInFileDialog, reloadWindow, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
 
 const READY_TIMEOUT = 60_000;
 const CHAT_MODEL_NAME = "SLM scripted model (constructed weights)";
@@ -38,13 +38,7 @@ describe("Separate chat model in the browser (installed VSIX)", function () {
     assert.match(await chatRow.innerText(), /Now: SLM demo model \(random weights\)\. A model for chat only \(slm\.chat\.modelPath\)/);
     await chatRow.click();
 
-    // code-server's file picker is VS Code's simple file dialog: a quick input taking a path.
-    const widget = page.locator(".quick-input-widget", { hasText: "choose the chat model (a GGUF file)" });
-    await widget.waitFor({ timeout: 15_000 });
-    const input = widget.locator(".quick-input-box input");
-    await input.fill(models.chat!);
-    await input.press("Enter");
-    if (!(await widget.waitFor({ state: "hidden", timeout: 3_000 }).then(() => true, () => false))) await input.press("Enter");
+    await chooseInFileDialog(page, models.chat!, "choose the chat model (a GGUF file)");
 
     const both = statusItem(page).filter({ hasText: " + " });
     await both.waitFor({ timeout: READY_TIMEOUT });

@@ -90,3 +90,23 @@ export async function reloadWindow(readyTimeoutMs = 60_000): Promise<void> {
   await page.reload();
   await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: readyTimeoutMs });
 }
+
+/**
+ * Chooses `file` in code-server's file picker (VS Code's simple file dialog: a quick input that
+ * takes a path), as a person typing the path does. The dialog lists the folder asynchronously and
+ * may rewrite the input meanwhile, so the path is typed again until the dialog accepts it.
+ */
+export async function chooseInFileDialog(page: Page, file: string, title?: string): Promise<void> {
+  const widget = title ? page.locator(".quick-input-widget", { hasText: title }) : page.locator(".quick-input-widget");
+  await widget.waitFor({ timeout: 15_000 });
+  const input = widget.locator(".quick-input-box input");
+  await input.waitFor({ timeout: 15_000 });
+  // The listing of the starting folder has arrived: typing now is not overwritten by it.
+  await widget.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+  for (let attempt = 1; ; attempt++) {
+    if ((await input.inputValue()) !== file) await input.fill(file);
+    await input.press("Enter");
+    if (await widget.waitFor({ state: "hidden", timeout: 3_000 }).then(() => true, () => false)) return;
+    if (attempt === 5) throw new Error(`the file dialog did not accept ${file}; its input reads ${await input.inputValue()}`);
+  }
+}
