@@ -7,8 +7,9 @@ import { download, DownloadError, formatBytes } from "../download/downloader";
 import { type HashCacheStore, modelSha256 } from "../engine/modelHash";
 import { withAbortSignal } from "../util/abort";
 import { Commands } from "./ids";
+import { type ModelRole, useModel } from "./useModel";
 
-export type ModelUse = "both" | "completion" | "chat";
+export type ModelUse = ModelRole;
 
 /** The optional argument: skips the pickers (tests, walkthrough links, other tooling). */
 export interface DownloadModelArgs {
@@ -26,10 +27,10 @@ export type DownloadModelResult =
     }
   | { readonly status: "refused" | "failed" | "cancelled"; readonly message: string; readonly kind?: string };
 
-const USE_CHOICES: readonly { readonly use: ModelUse; readonly label: string; readonly setting: string }[] = [
-  { use: "both", label: "Completion and chat", setting: "modelPath" },
-  { use: "completion", label: "Completion only", setting: "completion.modelPath" },
-  { use: "chat", label: "Chat only", setting: "chat.modelPath" },
+const USE_CHOICES: readonly { readonly use: ModelUse; readonly label: string }[] = [
+  { use: "both", label: "Completion and chat" },
+  { use: "completion", label: "Completion only" },
+  { use: "chat", label: "Chat only" },
 ];
 
 const ROLE_LABEL = { completion: "completion (base, fill-in-the-middle)", chat: "chat (instruct)" } as const;
@@ -102,7 +103,7 @@ export async function downloadModel(
   }
 
   const use = args.use ?? (await askUse(model, outcome.sha256, outcome.checksumSource));
-  if (use) await applyUse(use, destination, log);
+  if (use) await useModel(destination, use, log);
   return { ...outcome, path: destination, use };
 }
 
@@ -217,24 +218,3 @@ async function askUse(model: CatalogModel, sha256: string, checksumSource: strin
   return USE_CHOICES.find((c) => c.label === picked)?.use;
 }
 
-async function applyUse(use: ModelUse, file: string, log: vscode.LogOutputChannel): Promise<void> {
-  const config = vscode.workspace.getConfiguration(SECTION);
-  const choice = USE_CHOICES.find((c) => c.use === use)!;
-  await config.update(choice.setting, file, vscode.ConfigurationTarget.Global);
-  log.info(`Set slm.${choice.setting} to ${file}.`);
-  if (use === "both") {
-    // Separate completion/chat models would otherwise keep overriding the one just chosen for both.
-    for (const key of ["completion.modelPath", "chat.modelPath"]) {
-      if (config.inspect<string>(key)?.globalValue) {
-        await config.update(key, undefined, vscode.ConfigurationTarget.Global);
-        log.info(`Cleared slm.${key} so that completion and chat both use the new model.`);
-      }
-    }
-  }
-  const inspected = config.inspect<string>(choice.setting);
-  if (inspected?.workspaceValue || inspected?.workspaceFolderValue) {
-    void vscode.window.showWarningMessage(
-      `SLM Assistant: this workspace sets its own slm.${choice.setting}, which takes precedence over the downloaded model. Remove it from the workspace settings to use the new model here.`,
-    );
-  }
-}

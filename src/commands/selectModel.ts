@@ -4,12 +4,8 @@ import * as vscode from "vscode";
 import { SECTION } from "../config";
 import { scanModels } from "../engine/modelScan";
 import { modelPicks } from "./modelPicks";
+import { type ModelRole, ROLE_SETTING, useModel } from "./useModel";
 
-/** Which feature(s) the chosen model is for. */
-export type ModelRole = "both" | "completion" | "chat";
-
-/** The setting each role writes: slm.modelPath serves both features unless one has its own. */
-const ROLE_SETTING: Readonly<Record<ModelRole, string>> = { both: "modelPath", completion: "completion.modelPath", chat: "chat.modelPath" };
 const ROLE_TITLE: Readonly<Record<ModelRole, string>> = { both: "a model", completion: "the completion model", chat: "the chat model" };
 
 /**
@@ -55,24 +51,6 @@ async function browseForModel(current: string, role: ModelRole): Promise<void> {
   });
   const file = picked?.[0];
   if (file) await useModel(file.fsPath, role);
-}
-
-async function useModel(file: string, role: ModelRole): Promise<void> {
-  const config = vscode.workspace.getConfiguration(SECTION);
-  const key = ROLE_SETTING[role];
-  await config.update(key, file, vscode.ConfigurationTarget.Global);
-  if (role === "both") {
-    // "Use this model" means for everything: per-feature overrides would hide it.
-    for (const override of [ROLE_SETTING.completion, ROLE_SETTING.chat]) {
-      if (config.inspect<string>(override)?.globalValue) await config.update(override, undefined, vscode.ConfigurationTarget.Global);
-    }
-  }
-  const inspected = config.inspect<string>(key);
-  if (inspected?.workspaceValue || inspected?.workspaceFolderValue) {
-    void vscode.window.showWarningMessage(
-      `SLM Assistant: this workspace sets its own slm.${key}, which takes precedence over the model you chose. Remove it from the workspace settings to use the new model here.`,
-    );
-  }
 }
 
 function expandHome(value: string): string {
