@@ -114,6 +114,15 @@ export class CompletionPipeline {
     if (outcome?.kind === "suggestion") this.deps.log(`prefetched ${outcome.text.length} chars after the shown suggestion`);
   }
 
+  /**
+   * Why the completion model cannot fill in the middle (no FIM tokens, an instruct model, not
+   * trained for it), or undefined when it can. Reads the loaded model; runs nothing.
+   */
+  async fimRefusal(): Promise<string | undefined> {
+    const fim = await this.modelFim();
+    return fim.format ? undefined : fim.refusal;
+  }
+
   /** Forget everything tied to the model (after a model change). */
   reset(): void {
     this.fim = undefined;

@@ -18,23 +18,13 @@ export function looksInstruct(facts: RoleFacts): boolean {
 }
 
 /**
- * Warnings when a model does not suit the feature it was chosen for: completion wants a base
- * model with FIM tokens; chat wants an instruct model with a chat template.
+ * Warnings when a model does not suit the feature it was chosen for: chat wants an instruct model
+ * with a chat template. (Completion's needs, FIM tokens and a base model, are judged by the
+ * completion pipeline's own FIM detection, which also decides whether it completes at all.)
  */
 export function roleWarnings(lanes: readonly Lane[], facts: RoleFacts): string[] {
   const warnings: string[] = [];
   const name = facts.name;
-  if (lanes.includes("completion")) {
-    if (!facts.fim) {
-      warnings.push(
-        `${name} has no fill-in-the-middle tokens, so inline completion cannot see the code after the cursor and suggests nothing. Choose a code model with FIM (e.g. Qwen2.5-Coder base) for slm.completion.modelPath.`,
-      );
-    } else if (looksInstruct(facts)) {
-      warnings.push(
-        `${name} looks like an instruct (chat) model; base code models usually complete code better. Consider a base model (e.g. Qwen2.5-Coder 1.5B base) for slm.completion.modelPath.`,
-      );
-    }
-  }
   if (lanes.includes("chat")) {
     const base = BASE.test(name) || BASE.test(path.basename(facts.file));
     if (!facts.chatTemplate || (base && !looksInstruct(facts))) {

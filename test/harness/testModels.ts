@@ -19,6 +19,8 @@ export interface TestModelPaths {
   /** A LoRA adapter made for the tiny model, and one made for a wider llama. */
   readonly lora?: string;
   readonly foreignLora?: string;
+  /** TinyLlama-1.1B-Chat's shape and tokenizer: no fill-in-the-middle tokens. */
+  readonly noFim?: string;
 }
 
 /** What the chat test model answers. */
@@ -54,7 +56,8 @@ export async function resolveTestModels(runDir: string): Promise<TestModelPaths>
   const chat = support?.scriptedModel ? await (support.scriptedModel as unknown as (text: string, options: object) => Promise<string>)(CHAT_MODEL_ANSWER, { mode: "chat" }) : undefined;
   const lora = support?.tinyLoraAdapter ? await support.tinyLoraAdapter() : undefined;
   const foreignLora = support?.foreignLoraAdapter ? await (support.foreignLoraAdapter as unknown as (kind: string) => Promise<string>)("shape") : undefined;
-  return { tiny, nonGguf, truncated, missing, chat, lora, foreignLora };
+  const noFim = support?.familyModel ? await (support.familyModel as unknown as (id: string) => Promise<string>)("llama") : undefined;
+  return { tiny, nonGguf, truncated, missing, chat, lora, foreignLora, noFim };
 }
 
 /** The environment variables the in-editor tests read (see test/integration/models.ts). */
@@ -68,5 +71,6 @@ export function testModelEnv(models: TestModelPaths): Record<string, string> {
   if (models.chat) env.SLM_TEST_MODEL_CHAT = models.chat;
   if (models.lora) env.SLM_TEST_LORA = models.lora;
   if (models.foreignLora) env.SLM_TEST_LORA_FOREIGN = models.foreignLora;
+  if (models.noFim) env.SLM_TEST_MODEL_NO_FIM = models.noFim;
   return env;
 }

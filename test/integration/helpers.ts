@@ -25,6 +25,7 @@ export interface TestModels {
   readonly chat?: string;
   readonly lora?: string;
   readonly foreignLora?: string;
+  readonly noFim?: string;
 }
 
 export function testModels(): TestModels {
@@ -41,6 +42,7 @@ export function testModels(): TestModels {
     chat: process.env.SLM_TEST_MODEL_CHAT || undefined,
     lora: process.env.SLM_TEST_LORA || undefined,
     foreignLora: process.env.SLM_TEST_LORA_FOREIGN || undefined,
+    noFim: process.env.SLM_TEST_MODEL_NO_FIM || undefined,
   };
 }
 

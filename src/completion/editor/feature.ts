@@ -64,12 +64,21 @@ export class CompletionFeature extends Disposable {
         if (state.kind === "ready" && modelPath !== this.modelPath) {
           this.modelPath = modelPath;
           this.pipeline.reset();
+          if (modelPath && this.settings.enabled) void this.checkModelCanComplete();
           this.scheduleWarm();
         }
       }),
     );
     this.trackActivity();
     this._register({ dispose: () => this.cancelWarm() });
+  }
+
+  /** Says so as soon as a model is chosen, not at the first keystroke, when it cannot fill in the middle. */
+  private async checkModelCanComplete(): Promise<void> {
+    const refusal = await this.pipeline.fimRefusal().catch(() => undefined);
+    if (refusal === undefined) return;
+    this.status.set({ kind: "dropped", reason: "noFim", detail: refusal });
+    this.provider.noticeNoFim(refusal);
   }
 
   /** What tests and diagnostics may read. */

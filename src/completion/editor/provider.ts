@@ -95,13 +95,13 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
   }
 
   /** Once per model: this model cannot fill in the middle, and what to do about it. */
-  private noticeNoFim(detail: string | undefined): void {
+  noticeNoFim(detail: string | undefined): void {
     const model = this.engine.state.lanes?.completion?.path ?? "";
     if (this.noFimNoticeShown.has(model)) return;
     this.noFimNoticeShown.add(model);
     const message = `SLM Assistant: inline completion is off for this model. ${detail ?? "It has no fill-in-the-middle tokens."}`;
     void vscode.window.showWarningMessage(message, "Choose Another Model…").then((choice) => {
-      if (choice) void vscode.commands.executeCommand(Commands.selectModel);
+      if (choice) void vscode.commands.executeCommand(Commands.selectCompletionModel);
     });
   }
 
