@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import type { CompletionApi, SlmApi } from "../../src/api";
 import type { CompletionActivity } from "../../src/completion/editor/statusItem";
 import { scriptedModel } from "../support/models";
-import { extensionApi, setSetting, waitForReady } from "./helpers";
+import { extensionApi, setSetting, waitForReady, waitUntil } from "./helpers";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slm-completion-"));
 
@@ -94,6 +94,22 @@ describe("Inline completion in the editor", function () {
     const next = await activityAfter(completion, shownBefore, (a) => a.kind === "shown");
     assert.equal(next.kind === "shown" && next.fromCache, true, JSON.stringify(next));
     assert.equal(completion.modelCalls(), calls, "no model call while typing as suggested");
+  });
+
+  it("still completes after SLM: Reload Model (nothing of the disposed model is reused)", async () => {
+    await openEditor("const first = ");
+    let before = completion.activity();
+    await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+    await activityAfter(completion, before, (a) => a.kind === "shown");
+
+    await vscode.commands.executeCommand("slm.reloadModel");
+    await waitUntil(api, (s) => s.kind === "ready", "ready after the reload");
+    await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    await openEditor("const second = ");
+    before = completion.activity();
+    await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+    const after = await activityAfter(completion, before, (a) => a.kind === "shown" || a.kind === "dropped");
+    assert.equal(after.kind, "shown", JSON.stringify(after));
   });
 
   it("says it is off when completion is disabled, and suggests nothing while typing", async () => {

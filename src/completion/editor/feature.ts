@@ -26,6 +26,7 @@ export class CompletionFeature extends Disposable {
   private warmTimer?: NodeJS.Timeout;
   private warming?: AbortController;
   private modelPath?: string;
+  private reloaded = false;
   private modelCallCount = 0;
 
   constructor(
@@ -60,8 +61,12 @@ export class CompletionFeature extends Disposable {
     );
     this._register(
       engine.onDidChangeState((state) => {
+        // Any load (a new file, a reload of the same one, a new context) leaves nothing of the old
+        // model usable: its tokens, KV cache and FIM details go. Busy ↔ ready keeps them.
+        if (state.kind !== "ready" && state.kind !== "busy") this.reloaded = true;
         const modelPath = state.lanes?.completion?.path;
-        if (state.kind === "ready" && modelPath !== this.modelPath) {
+        if (state.kind === "ready" && (modelPath !== this.modelPath || this.reloaded)) {
+          this.reloaded = false;
           this.modelPath = modelPath;
           this.pipeline.reset();
           if (modelPath && this.settings.enabled) void this.checkModelCanComplete();
