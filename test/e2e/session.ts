@@ -67,17 +67,30 @@ export function screenshotOnFailure(prefix = ""): (this: Mocha.Context) => Promi
   };
 }
 
-/** Runs a command from the Command Palette, as a person does: F1, its title, the exact row. */
+/**
+ * Runs a command from the Command Palette, as a person does: F1, its title, the exact row. The
+ * palette can close under the test (focus moving out of a webview); then it is opened again.
+ */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor();
-  await input.fill(`>${title}`);
   // The exact command, not the first fuzzy match (e.g. "Browse Color Themes in Marketplace").
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
-  const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
-  await row.waitFor({ timeout: 10_000 });
-  await row.click();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press("F1");
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor({ timeout: 5_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 });
+      const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
+      await row.waitFor({ timeout: 10_000 });
+      await row.click();
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      console.log(`      (the Command Palette closed before "${title}" ran; opening it again)`);
+      await page.keyboard.press("Escape");
+      await page.waitForTimeout(500);
+    }
+  }
 }
 
 /**
