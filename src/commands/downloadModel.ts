@@ -9,12 +9,10 @@ import { withAbortSignal } from "../util/abort";
 import { Commands } from "./ids";
 import { type ModelRole, useModel } from "./useModel";
 
-export type ModelUse = ModelRole;
-
 /** The optional argument: skips the pickers (tests, walkthrough links, other tooling). */
 export interface DownloadModelArgs {
   readonly id?: string;
-  readonly use?: ModelUse;
+  readonly use?: ModelRole;
 }
 
 export type DownloadModelResult =
@@ -23,11 +21,11 @@ export type DownloadModelResult =
       readonly path: string;
       readonly sha256: string;
       readonly checksumSource: string;
-      readonly use?: ModelUse;
+      readonly use?: ModelRole;
     }
   | { readonly status: "refused" | "failed" | "cancelled"; readonly message: string; readonly kind?: string };
 
-const USE_CHOICES: readonly { readonly use: ModelUse; readonly label: string }[] = [
+const USE_CHOICES: readonly { readonly use: ModelRole; readonly label: string }[] = [
   { use: "both", label: "Completion and chat" },
   { use: "completion", label: "Completion only" },
   { use: "chat", label: "Chat only" },
@@ -207,9 +205,9 @@ function reportFailure(error: unknown, model: CatalogModel, args: DownloadModelA
   return { status: "failed", kind: error.kind, message: error.message };
 }
 
-async function askUse(model: CatalogModel, sha256: string, checksumSource: string): Promise<ModelUse | undefined> {
+async function askUse(model: CatalogModel, sha256: string, checksumSource: string): Promise<ModelRole | undefined> {
   // The button matching the model's role comes first (right after "Completion and chat" for base models).
-  const order: ModelUse[] = model.role === "chat" ? ["chat", "both", "completion"] : ["both", "completion", "chat"];
+  const order: ModelRole[] = model.role === "chat" ? ["chat", "both", "completion"] : ["both", "completion", "chat"];
   const labels = order.map((use) => USE_CHOICES.find((c) => c.use === use)!.label);
   const picked = await vscode.window.showInformationMessage(
     `SLM Assistant: ${model.name} is downloaded and verified (SHA-256 ${sha256.slice(0, 12)}…, checksum ${checksumSource}). Use it for:`,

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { SECTION } from "../config";
 import { scanModels } from "../engine/modelScan";
+import { expandHome } from "../engine/settings";
 import { modelPicks } from "./modelPicks";
 import { type ModelRole, ROLE_SETTING, useModel } from "./useModel";
 
@@ -16,7 +17,7 @@ const ROLE_TITLE: Readonly<Record<ModelRole, string>> = { both: "a model", compl
 export async function selectModel(role: ModelRole = "both"): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
   const current = config.get<string>(ROLE_SETTING[role], "") || config.get<string>("modelPath", "");
-  const folder = expandHome(config.get<string>("modelsDirectory", "").trim());
+  const folder = expandHome(config.get<string>("modelsDirectory", "").trim(), os.homedir());
   if (!folder) return browseForModel(current, role);
 
   const scan = await vscode.window.withProgress(
@@ -51,8 +52,4 @@ async function browseForModel(current: string, role: ModelRole): Promise<void> {
   });
   const file = picked?.[0];
   if (file) await useModel(file.fsPath, role);
-}
-
-function expandHome(value: string): string {
-  return value === "~" || value.startsWith("~/") ? path.join(os.homedir(), value.slice(1)) : value;
 }

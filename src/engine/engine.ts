@@ -84,8 +84,7 @@ interface LoadedModel {
   readonly summary: ModelSummary;
   readonly insights: Insights;
   readonly flashAttentionSupported: boolean;
-  /** Fill-in-the-middle tokens and chat template, from the header, for the role warnings. */
-  readonly fim: boolean;
+  /** The header has a chat template (for the role warnings). */
   readonly chatTemplate: boolean;
 }
 
@@ -114,7 +113,6 @@ interface PreparedModel {
   readonly architecture: string;
   readonly generalName: unknown;
   readonly insights: Insights;
-  readonly fim: boolean;
   readonly chatTemplate: boolean;
 }
 
@@ -444,7 +442,6 @@ export class LocalModelEngine {
       architecture,
       generalName: fileInfo.metadata?.general?.name,
       insights,
-      fim: info.fim,
       chatTemplate: info.chatTemplate,
     };
   }
@@ -554,7 +551,6 @@ export class LocalModelEngine {
       summary,
       insights,
       flashAttentionSupported: insights.flashAttentionSupported,
-      fim: prepared.fim,
       chatTemplate: prepared.chatTemplate,
     };
   }
@@ -637,7 +633,7 @@ export class LocalModelEngine {
     for (const slot of this.slots) {
       const { notice } = fitContextToModel(this.settings.contextSize, slot.model.summary.trainContextSize, slot.path);
       if (notice) notices.push(notice);
-      notices.push(...roleWarnings(slot.lanes, { name: slot.model.summary.name, file: slot.path, fim: slot.model.fim, chatTemplate: slot.model.chatTemplate }));
+      notices.push(...roleWarnings(slot.lanes, { name: slot.model.summary.name, file: slot.path, chatTemplate: slot.model.chatTemplate }));
     }
     return notices;
   }
