@@ -40,5 +40,14 @@ describe("A completion model without fill-in-the-middle", function () {
     assert.match(warning!, /TinyLlama-1\.1B-Chat \(random weights\).* has no fill-in-the-middle tokens/);
     assert.equal(api.completion!.modelCalls(), calls, "no completion was asked for");
     assert.equal(warnings.filter((w) => w.includes("inline completion is off")).length, 1, "said once");
+    assert.equal(api.completion!.activity().kind, "dropped", "the completion status says why");
+  });
+
+  it("a model that can fill in the middle clears that reason from the completion status", async () => {
+    await setSetting("modelPath", models.tiny);
+    await waitForReady(api, models.tiny, "ready with the tiny model");
+    const deadline = Date.now() + 10_000;
+    while (api.completion!.activity().kind === "dropped" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(api.completion!.activity().kind, "idle", JSON.stringify(api.completion!.activity()));
   });
 });

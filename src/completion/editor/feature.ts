@@ -81,7 +81,12 @@ export class CompletionFeature extends Disposable {
   /** Says so as soon as a model is chosen, not at the first keystroke, when it cannot fill in the middle. */
   private async checkModelCanComplete(): Promise<void> {
     const refusal = await this.pipeline.fimRefusal().catch(() => undefined);
-    if (refusal === undefined) return;
+    if (refusal === undefined) {
+      // A model that can complete replaces one that could not: the old reason no longer holds.
+      const last = this.status.activity;
+      if (last.kind === "dropped" && last.reason === "noFim") this.status.set({ kind: "idle" });
+      return;
+    }
     this.status.set({ kind: "dropped", reason: "noFim", detail: refusal });
     this.provider.noticeNoFim(refusal);
   }
