@@ -83,6 +83,24 @@ export interface CodeServer {
   readonly exited: Promise<number | null>;
 }
 
+/**
+ * Reads a settings file the workbench may be writing at this moment: VS Code truncates and rewrites
+ * it, so a read can see an empty or half-written file (seen once in CI as "Unexpected end of JSON
+ * input"). Retries for up to 2 s before giving up with the parse error.
+ */
+function readSettingsFile(file: string): Record<string, unknown> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    const text = fs.readFileSync(file, "utf8");
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
+}
+
 /** Child process groups still running, ended on any exit of this process. */
 const liveGroups = new Set<number>();
 let exitHooksInstalled = false;
@@ -318,13 +336,13 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       return `vscode-remote://${HOST}:${port}${absPath}`;
     },
     readSettings() {
-      return JSON.parse(fs.readFileSync(settingsFile, "utf8")) as Record<string, unknown>;
+      return readSettingsFile(settingsFile);
     },
     writeSettings(settings) {
       fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
     },
     readMachineSettings() {
-      return JSON.parse(fs.readFileSync(machineSettingsFile, "utf8")) as Record<string, unknown>;
+      return readSettingsFile(machineSettingsFile);
     },
     writeMachineSettings(settings) {
       fs.writeFileSync(machineSettingsFile, JSON.stringify(settings, null, 2));
