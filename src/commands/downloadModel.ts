@@ -3,7 +3,8 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { SECTION } from "../config";
 import { CATALOG, type CatalogModel, localFileName, modelUrl, parseExtraModels, parseMirror } from "../download/catalog";
-import { download, DownloadError, formatBytes } from "../download/downloader";
+import { download, DownloadError } from "../download/downloader";
+import { formatBytes } from "../util/bytes";
 import { type HashCacheStore, modelSha256 } from "../engine/modelHash";
 import { withAbortSignal } from "../util/abort";
 import { Commands } from "./ids";
@@ -126,7 +127,7 @@ async function pickModel(catalog: readonly CatalogModel[], folder: string): Prom
       const onDisk = await fs.stat(path.join(folder, localFileName(model))).then(() => true, () => false);
       return {
         label: model.name,
-        description: `${ROLE_LABEL[model.role]} · ${model.size ? formatBytes(model.size) : "size not stated"}${onDisk ? " · downloaded" : ""}`,
+        description: `${ROLE_LABEL[model.role]} · ${model.size ? formatBytes(model.size, "progress") : "size not stated"}${onDisk ? " · downloaded" : ""}`,
         detail: model.description,
         model,
       };
@@ -179,7 +180,7 @@ function withProgressNotification<T>(model: CatalogModel, work: (signal: AbortSi
 
 export function progressMessage(received: number, total: number | undefined, bytesPerSecond: number): string {
   const mb = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
-  const speed = bytesPerSecond > 0 ? ` · ${formatBytes(Math.round(bytesPerSecond))}/s` : "";
+  const speed = bytesPerSecond > 0 ? ` · ${formatBytes(Math.round(bytesPerSecond), "progress")}/s` : "";
   if (total === undefined || total === 0) return `${mb(received)} MB${speed}`;
   return `${Math.floor((received / total) * 100)}% · ${mb(received)} of ${mb(total)} MB${speed}`;
 }

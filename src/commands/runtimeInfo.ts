@@ -1,4 +1,4 @@
-import { formatBytes } from "../engine/problems";
+import { formatBytes } from "../util/bytes";
 import type { EngineState, Lane, ModelSummary } from "../engine/types";
 
 export interface RuntimeModel {

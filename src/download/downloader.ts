@@ -8,6 +8,7 @@ import * as fs from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import * as path from "node:path";
+import { formatBytes } from "../util/bytes";
 
 export interface DownloadRequest {
   readonly url: string;
@@ -148,7 +149,7 @@ export async function download(request: DownloadRequest): Promise<DownloadResult
           );
         }
         totalRetries++;
-        ctx.log(`Connection lost after ${formatBytes(kept)} (${describeError(error)}); retry ${failures} of ${retries} resumes from there.`);
+        ctx.log(`Connection lost after ${formatBytes(kept, "progress")} (${describeError(error)}); retry ${failures} of ${retries} resumes from there.`);
         await sleep((request.retryDelayMs ?? 1000) * failures, ctx.signal);
       }
     }
@@ -171,7 +172,7 @@ async function attempt(ctx: Context): Promise<Omit<DownloadResult, "retries">> {
     existing = 0;
   }
   if (request.size !== undefined && existing === request.size && existing > 0) {
-    ctx.log(`The partial file already has all ${formatBytes(existing)}; verifying it.`);
+    ctx.log(`The partial file already has all ${formatBytes(existing, "progress")}; verifying it.`);
     ctx.resumedFrom ??= existing;
     return finish(ctx, await hashPrefix(ctx, existing), existing);
   }
@@ -185,7 +186,7 @@ async function attempt(ctx: Context): Promise<Omit<DownloadResult, "retries">> {
     if (range && range.start === existing) {
       offset = existing;
       total = range.total;
-      ctx.log(`Resuming ${ctx.name} at ${formatBytes(existing)}.`);
+      ctx.log(`Resuming ${ctx.name} at ${formatBytes(existing, "progress")}.`);
     } else {
       response.destroy();
       ctx.log(`The server resumed at a different place (${response.headers["content-range"] ?? "no Content-Range"}); starting over.`);
@@ -208,7 +209,7 @@ async function attempt(ctx: Context): Promise<Omit<DownloadResult, "retries">> {
     await fs.rm(ctx.partial, { force: true });
     throw new DownloadError(
       "checksum",
-      `The server offers a ${formatBytes(total)} file for ${ctx.name}, not the expected ${formatBytes(request.size)}: it is not the file this model should be. Nothing was kept.`,
+      `The server offers a ${formatBytes(total, "progress")} file for ${ctx.name}, not the expected ${formatBytes(request.size, "progress")}: it is not the file this model should be. Nothing was kept.`,
     );
   }
   if (total !== undefined) await checkFreeSpace(ctx, total, total - offset, offset);
@@ -238,7 +239,7 @@ async function attempt(ctx: Context): Promise<Omit<DownloadResult, "retries">> {
   } finally {
     await file.close().catch(() => undefined);
   }
-  if (total !== undefined && received < total) throw codedError("PREMATURE_END", `the connection closed at ${formatBytes(received)} of ${formatBytes(total)}`);
+  if (total !== undefined && received < total) throw codedError("PREMATURE_END", `the connection closed at ${formatBytes(received, "progress")} of ${formatBytes(total, "progress")}`);
   return finish(ctx, running, received);
 }
 
@@ -257,7 +258,7 @@ async function finish(ctx: Context, hash: Hash, size: number): Promise<Omit<Down
   const actual = hash.digest("hex");
   if (request.size !== undefined && size !== request.size) {
     await fs.rm(ctx.partial, { force: true });
-    throw new DownloadError("checksum", `The download of ${ctx.name} has ${formatBytes(size)} instead of ${formatBytes(request.size)}. It was deleted; try again.`);
+    throw new DownloadError("checksum", `The download of ${ctx.name} has ${formatBytes(size, "progress")} instead of ${formatBytes(request.size, "progress")}. It was deleted; try again.`);
   }
   if (actual !== expected) {
     await fs.rm(ctx.partial, { force: true });
@@ -267,14 +268,14 @@ async function finish(ctx: Context, hash: Hash, size: number): Promise<Omit<Down
     );
   }
   await fs.rename(ctx.partial, request.destination);
-  ctx.log(`Verified ${ctx.name} (${formatBytes(size)}, SHA-256 ${actual}, checksum ${checksumSource === "expected" ? "from the catalog" : "stated by the server"}); saved as ${request.destination}.`);
+  ctx.log(`Verified ${ctx.name} (${formatBytes(size, "progress")}, SHA-256 ${actual}, checksum ${checksumSource === "expected" ? "from the catalog" : "stated by the server"}); saved as ${request.destination}.`);
   return { path: request.destination, sha256: actual, size, checksumSource, resumedFrom: ctx.resumedFrom ?? 0 };
 }
 
 /** The running hash of the partial file's first `bytes` bytes, from memory when still current. */
 async function hashPrefix(ctx: Context, bytes: number): Promise<Hash> {
   if (ctx.hashed?.bytes === bytes) return ctx.hashed.hash;
-  ctx.log(`Hashing the ${formatBytes(bytes)} already downloaded.`);
+  ctx.log(`Hashing the ${formatBytes(bytes, "progress")} already downloaded.`);
   const hash = createHash("sha256");
   const stream = createReadStream(ctx.partial, { start: 0, end: bytes - 1, signal: ctx.signal });
   for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
@@ -366,7 +367,7 @@ function fileError(ctx: Context, error: unknown, total: number | undefined, writ
   const code = errorCode(error);
   const folder = path.dirname(ctx.request.destination);
   if (code === "ENOSPC" || code === "EDQUOT") {
-    const need = total !== undefined ? `${ctx.name} needs ${formatBytes(total)} in ${folder}, ${formatBytes(total - written)} more than is downloaded` : `${ctx.name} does not fit in ${folder}`;
+    const need = total !== undefined ? `${ctx.name} needs ${formatBytes(total, "progress")} in ${folder}, ${formatBytes(total - written, "progress")} more than is downloaded` : `${ctx.name} does not fit in ${folder}`;
     return new DownloadError("diskFull", `Not enough disk space: ${need}. Free some space and run the download again; it resumes where it stopped.`, written, { cause: error });
   }
   if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
@@ -388,7 +389,7 @@ async function checkFreeSpace(ctx: Context, total: number, remaining: number, wr
   if (free >= remaining) return;
   throw new DownloadError(
     "diskFull",
-    `Not enough disk space: ${ctx.name} needs ${formatBytes(total)} in ${folder} (${formatBytes(remaining)} still to download) and only ${formatBytes(free)} are free. Free some space and run the download again.`,
+    `Not enough disk space: ${ctx.name} needs ${formatBytes(total, "progress")} in ${folder} (${formatBytes(remaining, "progress")} still to download) and only ${formatBytes(free, "progress")} are free. Free some space and run the download again.`,
     written,
   );
 }
@@ -466,7 +467,7 @@ function describeError(error: unknown): string {
 }
 
 function resumeNote(kept: number): string {
-  return kept > 0 ? `${formatBytes(kept)} are kept; running the download again resumes from there.` : "Run the download again to retry.";
+  return kept > 0 ? `${formatBytes(kept, "progress")} are kept; running the download again resumes from there.` : "Run the download again to retry.";
 }
 
 function safeHost(url: string): string {
@@ -477,9 +478,3 @@ function safeHost(url: string): string {
   }
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
-}

@@ -15,7 +15,8 @@ import {
 } from "./llamaRuntime";
 import { LogBuffer } from "./logBuffer";
 import { checkModelFile } from "./preflight";
-import { ModelProblem, explainLoadFailure, fileLabel, formatBytes, modelDisplayName } from "./problems";
+import { formatBytes } from "../util/bytes";
+import { ModelProblem, explainLoadFailure, fileLabel, modelDisplayName } from "./problems";
 import { adapterProblem, checkAdapters, isAdapterFailure } from "./adapters";
 import { largestFittingContext, type MemoryNeeds } from "./fit";
 import { readModelInfo } from "./modelInfo";

@@ -1,7 +1,8 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { FIM_SPELLINGS } from "../completion/fimFamilies";
-import { fileLabel, formatBytes, ModelProblem } from "./problems";
+import { formatBytes } from "../util/bytes";
+import { fileLabel, ModelProblem } from "./problems";
 
 /**
  * What a GGUF file says about itself, read from its header without loading weights: enough to

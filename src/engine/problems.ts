@@ -29,11 +29,6 @@ export function fileLabel(file: string): string {
   return `"${file}"`;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(0)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-}
 
 /**
  * Turns a failed load into a sentence the user can act on. node-llama-cpp often reports only

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { explainLoadFailure, formatBytes, modelDisplayName } from "../../src/engine/problems";
+import { explainLoadFailure, modelDisplayName } from "../../src/engine/problems";
+import { formatBytes } from "../../src/util/bytes";
 
 describe("load failure explanations", () => {
   const file = "/models/my model.gguf";
@@ -37,6 +38,11 @@ describe("load failure explanations", () => {
     assert.equal(formatBytes(531 * 1024 * 1024), "531 MB");
     assert.equal(formatBytes(200 * 1024 ** 3), "200.0 GB");
     assert.equal(formatBytes(10), "1 KB");
+    // Download progress keeps a decimal so small steps show.
+    assert.equal(formatBytes(10, "progress"), "10 B");
+    assert.equal(formatBytes(1536, "progress"), "1.5 KB");
+    assert.equal(formatBytes(1.3 * 1024 * 1024, "progress"), "1.3 MB");
+    assert.equal(formatBytes(2.5 * 1024 ** 3, "progress"), "2.50 GB");
     assert.equal(modelDisplayName("/m/qwen2.5-coder.gguf", undefined), "qwen2.5-coder");
     assert.equal(modelDisplayName("/m/x.gguf", "  Qwen2.5 Coder  "), "Qwen2.5 Coder");
   });
