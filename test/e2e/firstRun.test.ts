@@ -2,6 +2,8 @@
 // ways to get one; the walkthrough opens from the Command Palette with its steps, and its first
 // button opens the file picker, where choosing the model makes it ready and ticks the step.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { Frame, Page } from "playwright-core";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { chooseInFileDialog, runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
@@ -18,6 +20,14 @@ describe("First run in the browser (installed VSIX)", function () {
   after(async () => {
     const { page, models } = session();
     await page.keyboard.press("Escape");
+    // Close the walkthrough: left open, it ticks steps when later suites change settings and takes
+    // the focus, which closes their quick picks (seen in a screenshot of the models-folder test).
+    const welcome = page.locator(".tabs-container .tab", { hasText: "Welcome" });
+    if (await welcome.count()) {
+      await welcome.first().click();
+      await runCommand(page, "View: Close Editor");
+      await welcome.waitFor({ state: "detached", timeout: 5_000 }).catch(() => undefined);
+    }
     updateRemoteSettings({ "slm.modelPath": models.tiny });
     await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
   });
@@ -81,6 +91,38 @@ describe("First run in the browser (installed VSIX)", function () {
     const step = page.locator(".gettingStartedContainer button.getting-started-step", { hasText: STEP_TITLES[0]! });
     await step.locator(".codicon-getting-started-step-checked, .codicon-pass-filled").first().waitFor({ timeout: 10_000 });
     await screenshot("first-run-model-chosen");
+  });
+
+  it("the scan-a-folder step's button: the chosen folder's models are listed, the list stays open while the step ticks, and picking one loads it", async function () {
+    const { page, models, workspace, server } = session();
+    if (!models.chat) this.skip();
+    const folder = path.join(path.dirname(workspace), "walkthrough-models");
+    fs.rmSync(folder, { recursive: true, force: true });
+    fs.mkdirSync(folder, { recursive: true });
+    fs.copyFileSync(models.chat!, path.join(folder, "chat-model.gguf"));
+    fs.copyFileSync(models.tiny, path.join(folder, "tiny-coder.gguf"));
+    updateRemoteSettings({ "slm.modelsDirectory": undefined });
+
+    const container = page.locator(".gettingStartedContainer");
+    await container.getByText(STEP_TITLES[1]!, { exact: true }).first().click();
+    const button = container.getByRole("button", { name: "Scan a Models Folder" });
+    await button.waitFor({ timeout: 10_000 });
+    await button.click();
+    await chooseInFileDialog(page, folder, "choose a folder of GGUF models");
+
+    const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
+    const chat = rows.filter({ hasText: "chat-model.gguf" }).first();
+    await chat.waitFor({ timeout: 15_000 });
+    // The walkthrough ticks its step when the setting changes; the list must not close under the user.
+    const step = container.locator("button.getting-started-step", { hasText: STEP_TITLES[1]! });
+    await step.locator(".codicon-getting-started-step-checked, .codicon-pass-filled").first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(1_500);
+    assert.ok(await chat.isVisible(), "the list of the folder's models closed by itself");
+    await screenshot("first-run-scan-folder-list");
+    await chat.click();
+    await statusItem(page).filter({ hasText: "SLM: SLM scripted model" }).waitFor({ timeout: READY_TIMEOUT });
+    assert.equal(server.readMachineSettings()["slm.modelsDirectory"] ?? server.readSettings()["slm.modelsDirectory"], folder);
+    updateRemoteSettings({ "slm.modelsDirectory": undefined });
   });
 });
 

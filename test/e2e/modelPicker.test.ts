@@ -50,6 +50,8 @@ describe("Select Model from a models folder in the browser (installed VSIX)", fu
     const broken = rows.filter({ hasText: "unfinished-download.gguf" }).first();
     assert.match(await broken.innerText(), /This file is not a GGUF model file/);
     assert.ok(await rows.filter({ hasText: "Browse…" }).count(), "no Browse… row");
+    await page.waitForTimeout(1_500);
+    assert.ok(await tiny.isVisible(), "the list of the folder's models closed by itself");
     await screenshot("picker-models-folder");
 
     // Another model than the one running, so the status bar visibly changes to it.
