@@ -89,8 +89,24 @@ export type FimDetection =
 const INSTRUCT_NAME = /(?:^|[\s_.\-/()[\]])(instruct|chat|it)(?=$|[\s_.\-/()[\]])/i;
 
 export function looksLikeInstructModel(info: Pick<FimModelInfo, "name" | "fileName" | "finetune">): boolean {
-  return [info.name, info.fileName?.replace(/\.gguf$/i, ""), info.finetune]
-    .some((text) => text !== undefined && INSTRUCT_NAME.test(text));
+  return instructEvidence(info) !== undefined;
+}
+
+/**
+ * Where the instruct/chat word was found, in the user's words ("its file name chat-model.gguf says
+ * chat"): the displayed name may not show it, so the message must say which text did.
+ */
+export function instructEvidence(info: Pick<FimModelInfo, "name" | "fileName" | "finetune">): string | undefined {
+  const places: ReadonlyArray<readonly [string, string | undefined]> = [
+    ["its name", info.name],
+    ["its file name", info.fileName],
+    ["its fine-tune tag", info.finetune],
+  ];
+  for (const [place, text] of places) {
+    const match = text === undefined ? null : INSTRUCT_NAME.exec(text.replace(/\.gguf$/i, ""));
+    if (match) return place === "its name" ? `its name says "${match[1]}"` : `${place} "${text}" says "${match[1]}"`;
+  }
+  return undefined;
 }
 
 /**
@@ -104,8 +120,9 @@ export function detectFimFormat(info: FimModelInfo): FimDetection {
     const instruct = looksLikeInstructModel(info) ? " It also looks like an instruct/chat model." : "";
     return refuse("noFimTokens", `${modelLabel(info)} has no fill-in-the-middle tokens, so it cannot complete code between a prefix and a suffix.${instruct} Choose a base code model such as Qwen2.5-Coder (not -Instruct).`);
   }
-  if (looksLikeInstructModel(info)) {
-    return refuse("instructModel", `${modelLabel(info)} looks like an instruct/chat model (its name says instruct, chat or -it). Such models answer fill-in-the-middle prompts with garbage; use the base model of the same family for completion.`);
+  const instruct = instructEvidence(info);
+  if (instruct) {
+    return refuse("instructModel", `${modelLabel(info)} looks like an instruct/chat model (${instruct}). Such models answer fill-in-the-middle prompts with garbage; use the base model of the same family for completion.`);
   }
   const family = FIM_FAMILIES[found.spelling === undefined ? "generic" : familyForSpelling(found.spelling.id, names, info.hasToken)];
   if (family.notInfillTrained?.test(names)) {

@@ -165,6 +165,16 @@ describe("FIM refusals", () => {
     }
   });
 
+  it("says which text marked the model as instruct, since the displayed name may not show it", () => {
+    const hasToken = vocab(QWEN_VOCAB);
+    const byFile = detectFimFormat({ name: "SLM scripted model", fileName: "chat-model.gguf", hasToken });
+    assert.match(byFile.refusal?.message ?? "", /\(its file name "chat-model\.gguf" says "chat"\)/);
+    const byName = detectFimFormat({ name: "codegemma-7b-it", hasToken });
+    assert.match(byName.refusal?.message ?? "", /\(its name says "it"\)/);
+    const byTag = detectFimFormat({ name: "Qwen2.5 Coder", finetune: "Instruct", hasToken });
+    assert.match(byTag.refusal?.message ?? "", /\(its fine-tune tag "Instruct" says "Instruct"\)/);
+  });
+
   it("does not mistake words that merely contain 'it' or 'chat' for instruct models", () => {
     for (const name of ["granite-3b-code-base", "Qwen2.5 Coder 1.5B", "gitcoder", "chatterbox-coder-base", "starcoder2-3b"]) {
       assert.equal(looksLikeInstructModel({ name }), false, name);
