@@ -9,7 +9,7 @@ import { CompletionFeature } from "./completion/editor/feature";
 import { chooseModelsFolder } from "./commands/chooseModelsFolder";
 import { downloadModel } from "./commands/downloadModel";
 import { selectModel } from "./commands/selectModel";
-import { showRuntimeInfo } from "./commands/showRuntimeInfo";
+import { RuntimeReportDocument, showRuntimeInfo } from "./commands/showRuntimeInfo";
 import { showStatusMenu } from "./commands/statusMenu";
 import { FirstRun, openWalkthrough } from "./firstRun/firstRun";
 import { ModelController } from "./modelController";
@@ -42,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   const firstRun = new FirstRun(engine, context.globalState);
   context.subscriptions.push(firstRun);
 
+  const runtimeReport = new RuntimeReportDocument();
   context.subscriptions.push(
     vscode.commands.registerCommand(Commands.selectModel, () => selectModel("both")),
     vscode.commands.registerCommand(Commands.selectCompletionModel, () => selectModel("completion")),
@@ -52,7 +53,8 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
     vscode.commands.registerCommand(Commands.reloadModel, () => engine.reload()),
     vscode.commands.registerCommand(Commands.showLog, () => log.show(true)),
     vscode.commands.registerCommand(Commands.statusMenu, () => showStatusMenu(engine)),
-    vscode.commands.registerCommand(Commands.showRuntimeInfo, () => showRuntimeInfo(engine, context.globalState, policy)),
+    runtimeReport.register(),
+    vscode.commands.registerCommand(Commands.showRuntimeInfo, () => showRuntimeInfo(engine, context.globalState, policy, runtimeReport)),
     vscode.commands.registerCommand(Commands.openSettings, () =>
       vscode.commands.executeCommand("workbench.action.openSettings", "@ext:slm-assistant.slm-assistant"),
     ),

@@ -9,7 +9,7 @@ import { runtimeReport } from "./runtimeInfo";
  * Opens a Markdown report of what runs (model files, SHA-256, backend, threads, context size,
  * network) and returns its text. Hashes come from the same cache the allowlist uses.
  */
-export async function showRuntimeInfo(engine: LocalModelEngine, store: HashCacheStore, policy: ModelPolicy): Promise<string> {
+export async function showRuntimeInfo(engine: LocalModelEngine, store: HashCacheStore, policy: ModelPolicy, view: RuntimeReportDocument): Promise<string> {
   const state = engine.state;
   const hashOf = async (file: string): Promise<string> => {
     try {
@@ -28,7 +28,48 @@ export async function showRuntimeInfo(engine: LocalModelEngine, store: HashCache
     allowNetwork: vscode.workspace.getConfiguration(SECTION).get<boolean>("allowNetwork", false) === true,
     allowlistSize: policy.allowlistSize,
   });
-  const document = await vscode.workspace.openTextDocument({ language: "markdown", content: report });
-  await vscode.window.showTextDocument(document, { preview: true });
+  await view.show(report);
   return report;
+}
+
+/**
+ * The report as a read-only document (`slm-runtime:` scheme): it can be read, copied and searched,
+ * but it is not an unsaved Untitled file that asks "Save changes?" when closed. Showing it again
+ * refreshes the same tab.
+ */
+export class RuntimeReportDocument implements vscode.TextDocumentContentProvider {
+  static readonly uri = vscode.Uri.from({ scheme: "slm-runtime", path: "/SLM Assistant - what is running.md" });
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private text = "";
+
+  register(): vscode.Disposable {
+    return vscode.Disposable.from(this.changed, vscode.workspace.registerTextDocumentContentProvider(RuntimeReportDocument.uri.scheme, this));
+  }
+
+  provideTextDocumentContent(): string {
+    return this.text;
+  }
+
+  async show(text: string): Promise<void> {
+    this.text = text;
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === RuntimeReportDocument.uri.toString());
+    if (open && open.getText() !== text) {
+      // An open report is refreshed asynchronously: wait for it, so the tab never shows the old one.
+      const refreshed = new Promise<void>((resolve) => {
+        const finish = (): void => {
+          clearTimeout(timer);
+          listener.dispose();
+          resolve();
+        };
+        const listener = vscode.workspace.onDidChangeTextDocument((e) => e.document === open && finish());
+        const timer = setTimeout(finish, 2_000);
+      });
+      this.changed.fire(RuntimeReportDocument.uri);
+      await refreshed;
+    }
+    const document = await vscode.workspace.openTextDocument(RuntimeReportDocument.uri);
+    if (document.languageId !== "markdown") await vscode.languages.setTextDocumentLanguage(document, "markdown");
+    await vscode.window.showTextDocument(document, { preview: true });
+  }
 }

@@ -33,7 +33,7 @@ describe("Two windows on the same model (installed VSIX)", function () {
         // Long lines wrap in the view: join them before reading.
         const text = (await report.innerText()).replace(/\u00a0/g, " ").replace(/\n/g, "");
         assert.ok(text.includes(`Model file: ${models.tiny}`), text);
-        await runCommand(window, "View: Revert and Close Editor");
+        await runCommand(window, "View: Close Editor");
       }
       await second.bringToFront();
       await screenshot("two-windows-second");

@@ -106,6 +106,20 @@ describe("Privacy: no network with slm.allowNetwork off", function () {
     assert.ok(report.includes(`- Threads: ${state.threads}`), report);
     assert.ok(report.includes(`- Context size: ${state.contextSize} tokens per lane`), report);
     assert.ok(report.includes("- network: off"), report);
-    assert.equal(vscode.window.activeTextEditor?.document.getText(), report, "the report is shown in an editor");
+    const shown = vscode.window.activeTextEditor?.document;
+    assert.equal(shown?.getText(), report, "the report is shown in an editor");
+    // A read-only document: closing it never asks "Save changes?".
+    assert.equal(shown.isUntitled, false, "the report is an Untitled file");
+    assert.equal(shown.isDirty, false, "the report is an unsaved document");
+    assert.equal(shown.languageId, "markdown");
+
+    // Shown again after a change, the same tab shows the new report, not the old one.
+    const threads = state.threads === 1 ? 2 : 1;
+    await setSetting("threads", threads);
+    await waitUntil(api, (s) => s.kind === "ready" && s.threads === threads, `ready with ${threads} threads`);
+    const again = await vscode.commands.executeCommand<string>("slm.showRuntimeInfo");
+    assert.ok(again.includes(`- Threads: ${threads}`), again);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), shown.uri.toString(), "a second report opened another document");
+    assert.equal(vscode.window.activeTextEditor?.document.getText(), again, "the tab kept the old report");
   });
 });
