@@ -1,3 +1,4 @@
+import { threadsLabel } from "../engine/cpuLoad";
 import { formatBytes } from "../util/bytes";
 import type { EngineState, Lane, ModelSummary } from "../engine/types";
 
@@ -42,7 +43,7 @@ export function runtimeReport(facts: RuntimeFacts): string {
   lines.push(
     `- State: ${state.kind}${state.error ? ` (${state.error.message})` : ""}`,
     `- Backend: ${state.gpu ?? "not started"}${state.gpuLayers ? ` (${state.gpuLayers} layers on the GPU)` : ""}${state.backendNote ? `. ${state.backendNote}` : ""}`,
-    `- Threads: ${state.threads ?? "not set"}`,
+    `- Threads: ${state.threads === undefined ? "not set" : threadsLabel(state)}`,
     `- Context size: ${state.contextSize !== undefined ? `${state.contextSize} tokens per lane` : "no context"}`,
     `- Flash attention: ${state.flashAttention === undefined ? "not set" : state.flashAttention ? "on" : "off"}`,
     `- LoRA adapters: ${state.loraAdapters?.length ? state.loraAdapters.map((adapter) => `${adapter.path} (scale ${adapter.scale})`).join(", ") : "none"}`,

@@ -16,6 +16,7 @@ import {
 import { LogBuffer } from "./logBuffer";
 import { checkModelFile } from "./preflight";
 import { formatBytes } from "../util/bytes";
+import { type CpuSample, LoadAwareThreads } from "./cpuLoad";
 import { ModelProblem, explainLoadFailure, fileLabel, modelDisplayName } from "./problems";
 import { adapterProblem, checkAdapters, isAdapterFailure } from "./adapters";
 import { largestFittingContext, type MemoryNeeds } from "./fit";
@@ -43,6 +44,8 @@ export interface EngineDeps {
    * ModelProblem to refuse the model with a message for the user.
    */
   readonly checkModel?: (file: string, signal: AbortSignal) => Promise<void>;
+  /** CPU time counters for automatic threads; injectable for tests. */
+  readonly sampleCpu?: () => CpuSample;
 }
 
 export interface GenerateOptions {
@@ -144,6 +147,8 @@ export class LocalModelEngine {
   private disposed = false;
   private idleUnloadMs = 0;
   private idleTimer?: ReturnType<typeof setTimeout>;
+  /** While a model is loaded with automatic threads: follows other programs' CPU use. */
+  private cpuLoad?: LoadAwareThreads;
 
   private readonly logSubscription: { dispose(): void };
 
@@ -300,10 +305,12 @@ export class LocalModelEngine {
         return slot.path === wanted.path && slot.model.key === modelKey(wanted, next) && slot.context.key === contextKey(wanted, next);
       });
     if (unchanged) {
-      this.setState({ ...this.currentState, notices: [...notices, ...this.loadNotices()] });
+      this.setState({ ...this.currentState, threadsInUse: undefined, otherCpuCores: undefined, notices: [...notices, ...this.loadNotices()] });
+      this.followCpuLoad();
       return;
     }
 
+    this.stopFollowingCpuLoad();
     this.setState({ kind: "loading", modelPath: plan[0]!.path, progress: 0, notices });
     try {
       await this.endRequests();
@@ -320,6 +327,7 @@ export class LocalModelEngine {
         for (const lane of wanted.lanes) this.laneErrors[lane] = problem.toEngineError();
       }
       this.setReady(notices);
+      this.followCpuLoad();
     } catch (error) {
       if (signal.aborted && !(error instanceof ModelProblem)) return;
       const file = error instanceof ModelProblem && error.file ? error.file : plan[0]!.path;
@@ -581,6 +589,9 @@ export class LocalModelEngine {
     const flashAttention = settings.flashAttention && model.flashAttentionSupported;
     const adapters = adaptersFor(wanted, settings);
     const mark = this.logBuffer.mark();
+    // node-llama-cpp caps every context's threads at the Llama's maxThreads (4 by default on the
+    // CPU, whatever the cores): make it the configured count, so that is what each batch gets.
+    if (this.llama) this.llama.instance.maxThreads = settings.threads;
     let instance: LlamaContext;
     try {
       instance = await model.instance.createContext({
@@ -603,6 +614,45 @@ export class LocalModelEngine {
       `Context ready for ${wanted.lanes.join(" and ")}: ${instance.contextSize} tokens per lane, ${settings.threads} threads, flash attention ${flashAttention ? "on" : "off"}${adapters.length > 0 ? `, LoRA ${adapters.map((adapter) => `${adapter.path} ×${adapter.scale}`).join(", ")}` : ""}`,
     );
     return { key: contextKey(wanted, settings), instance, sequences, contextSize: instance.contextSize, flashAttention };
+  }
+
+  /**
+   * With automatic threads, gives llama.cpp one thread fewer per core other programs keep busy
+   * (see cpuLoad.ts); node-llama-cpp applies the Llama's maxThreads to each batch it decodes.
+   */
+  private followCpuLoad(): void {
+    this.stopFollowingCpuLoad();
+    const settings = this.settings;
+    const llama = this.llama?.instance;
+    if (!settings || !llama || this.slots.length === 0) return;
+    llama.maxThreads = settings.threads;
+    if (!settings.threadsAuto || settings.threads < 2) return;
+    const full = settings.threads;
+    this.cpuLoad = new LoadAwareThreads({
+      maxThreads: full,
+      sample: this.deps.sampleCpu,
+      onChange: (threads, otherCores) => {
+        llama.maxThreads = threads;
+        const cores = otherCores.toFixed(1);
+        this.deps.log(
+          "info",
+          threads < full
+            ? `Other programs are using about ${cores} CPU cores: generating with ${threads} of ${full} threads until they are done (slm.threads is automatic).`
+            : `The CPU is free again (other programs use about ${cores} cores): generating with all ${full} threads.`,
+        );
+        const state = this.currentState;
+        if (state.kind !== "ready" && state.kind !== "busy") return;
+        // Not setState: a change of thread count is not use, so the idle-unload timer runs on.
+        this.currentState = { ...state, threadsInUse: threads < full ? threads : undefined, otherCpuCores: threads < full ? otherCores : undefined };
+        if (!this.disposed) this.stateEmitter.fire(this.currentState);
+      },
+    });
+    this.cpuLoad.start();
+  }
+
+  private stopFollowingCpuLoad(): void {
+    this.cpuLoad?.stop();
+    this.cpuLoad = undefined;
   }
 
   private setReady(notices: string[]): void {
@@ -645,6 +695,7 @@ export class LocalModelEngine {
   }
 
   private async unload(): Promise<void> {
+    this.stopFollowingCpuLoad();
     await this.endRequests();
     await this.disposeContexts();
     const models = new Set(this.slots.map((slot) => slot.model));

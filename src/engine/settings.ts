@@ -50,7 +50,8 @@ export function resolveEngineSettings(raw: RawEngineSettings, machine: MachineFa
     );
     threads = machine.logicalCores;
   }
-  if (threads === 0) threads = machine.physicalCores;
+  const threadsAuto = threads === 0;
+  if (threadsAuto) threads = machine.physicalCores;
 
   let contextSize = Number.isFinite(raw.contextSize) ? Math.round(raw.contextSize) : DEFAULT_CONTEXT_SIZE;
   if (contextSize < MIN_CONTEXT_SIZE) {
@@ -72,7 +73,7 @@ export function resolveEngineSettings(raw: RawEngineSettings, machine: MachineFa
   const loraAdapters = resolveLoraAdapters(raw.loraAdapters, machine, notices);
 
   return {
-    settings: { modelPaths, threads, contextSize, gpu, gpuLayers, flashAttention: raw.flashAttention !== false, loraAdapters },
+    settings: { modelPaths, threads, threadsAuto, contextSize, gpu, gpuLayers, flashAttention: raw.flashAttention !== false, loraAdapters },
     notices,
   };
 }

@@ -38,6 +38,8 @@ export interface EngineSettings {
   readonly modelPaths: Readonly<Record<Lane, string>>;
   /** Threads to evaluate with; always a concrete number (auto already resolved). */
   readonly threads: number;
+  /** slm.threads is automatic: fewer threads while other programs keep cores busy (cpuLoad.ts). */
+  readonly threadsAuto: boolean;
   readonly contextSize: number;
   readonly gpu: GpuSetting;
   readonly gpuLayers: GpuLayersSetting;
@@ -100,6 +102,10 @@ export interface EngineState {
   /** Values in effect once loaded. */
   readonly contextSize?: number;
   readonly threads?: number;
+  /** With automatic threads: the threads in use now, fewer than `threads` while other programs keep cores busy. */
+  readonly threadsInUse?: number;
+  /** With automatic threads: cores' worth of CPU other programs use (smoothed). */
+  readonly otherCpuCores?: number;
   readonly gpu?: string;
   /** Why the backend is what it is, e.g. "no GPU backend here; running on the CPU". */
   readonly backendNote?: string;

@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import type { LocalModelEngine } from "../engine/engine";
+import { threadsLabel } from "../engine/cpuLoad";
 import type { EngineState } from "../engine/types";
 import { Commands } from "../commands/ids";
 import { Disposable } from "../util/dispose";
@@ -81,7 +82,7 @@ function statusTooltip(state: EngineState): vscode.MarkdownString {
         if (state.lanes && !state.lanes.completion) md.appendText("Completion: no model (slm.completion.modelPath and slm.modelPath are empty)\n");
       }
       md.appendText(
-        `Context: ${state.contextSize ?? "?"} tokens · Threads: ${state.threads ?? "?"} · Backend: ${state.gpu ?? "?"}${state.gpuLayers ? ` (${state.gpuLayers} layers)` : ""} · Flash attention: ${state.flashAttention ? "on" : "off"}`,
+        `Context: ${state.contextSize ?? "?"} tokens · Threads: ${threadsLabel(state)} · Backend: ${state.gpu ?? "?"}${state.gpuLayers ? ` (${state.gpuLayers} layers)` : ""} · Flash attention: ${state.flashAttention ? "on" : "off"}`,
       );
       if (state.backendNote) md.appendText(`\n${state.backendNote}`);
       if (state.loraAdapters?.length) md.appendText(`\nLoRA: ${state.loraAdapters.map((adapter) => `${adapter.path} ×${adapter.scale}`).join(", ")}`);

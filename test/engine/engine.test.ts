@@ -218,6 +218,60 @@ describe("engine bad input: a clear message naming the file, then a good model s
     await engine.dispose();
   });
 
+  it("automatic threads: one fewer while other programs keep a core busy, all again when they stop; the state and log say so", async () => {
+    // Fake CPU counters: each sample is a second later; `othersBusy` cores used by other programs.
+    let othersBusy = 0;
+    let at = 0;
+    let busy = 0;
+    const sampleCpu = () => {
+      at += 1000;
+      busy += othersBusy * 1000;
+      return { atMs: at, busyMs: busy, ownMs: 0 };
+    };
+    const logs: string[] = [];
+    const engine = new LocalModelEngine({ machine: { ...machine, physicalCores: 2 }, sampleCpu, log: (level, message) => logs.push(`${level}: ${message}`) });
+    const maxThreads = () => engine.withSession("completion", undefined, async ({ llama }) => llama.maxThreads, () => -1);
+    const until = (test: (state: EngineState) => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        if (test(engine.state)) return resolve();
+        const timer = setTimeout(() => reject(new Error(`timed out; state ${JSON.stringify(engine.state)}`)), 10_000);
+        const subscription = engine.onDidChangeState((state) => {
+          if (!test(state)) return;
+          clearTimeout(timer);
+          subscription.dispose();
+          resolve();
+        });
+      });
+    try {
+      await engine.configure(settings(tiny, { threads: 0 }));
+      assert.equal(engine.state.threads, 2);
+      assert.equal(engine.state.threadsInUse, undefined);
+      assert.equal(await maxThreads(), 2);
+
+      othersBusy = 1;
+      await until((state) => state.threadsInUse === 1);
+      assert.ok(engine.state.otherCpuCores! >= 0.6, String(engine.state.otherCpuCores));
+      assert.equal(engine.state.kind, "ready");
+      assert.equal(await maxThreads(), 1, "node-llama-cpp's thread cap follows");
+      assert.ok(logs.some((line) => /Other programs are using about \d\.\d CPU cores: generating with 1 of 2 threads/.test(line)), logs.join("\n"));
+      assert.ok((await engine.generate("completion", "function add(a, b) {", { maxTokens: 4 })).generatedTokens > 0, "generates on one thread");
+
+      othersBusy = 0;
+      await until((state) => state.threadsInUse === undefined);
+      assert.equal(await maxThreads(), 2);
+      assert.ok(logs.some((line) => /The CPU is free again/.test(line)));
+
+      // A number set by the user is kept whatever the load.
+      await engine.configure(settings(tiny, { threads: 2 }));
+      othersBusy = 2;
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      assert.equal(engine.state.threadsInUse, undefined);
+      assert.equal(await maxThreads(), 2);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it("switching models while a request streams ends that request and loads the new one", async () => {
     const engine = createEngine();
     await engine.configure(settings(tiny));
