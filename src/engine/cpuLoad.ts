@@ -1,7 +1,7 @@
 // Load-aware thread count for automatic `slm.threads`. llama.cpp's threads wait for each other at
 // every step of a token, so when another program keeps a core busy, a thread that shares that core
-// holds all the others up: on 2 cores with one busy, 2 threads generate at about 60% of the speed
-// of 1 (npm run bench:threads). The engine samples how much CPU other programs use and gives
+// holds all the others up: on 2 cores with one kept busy, a keystroke's completion takes 1.6× as
+// long on 2 threads as on 1 (npm run bench:threads). The engine samples how much CPU other programs use and gives
 // llama.cpp one thread fewer per core they keep busy, back to all cores when they stop.
 import * as os from "node:os";
 
