@@ -88,9 +88,6 @@ export function runChat(engine: Pick<LocalModelEngine, "withSession">, request: 
       // end-of-turn token included). onToken's batches do not add up to it when the answer ends on
       // text held back as a possible stop trigger: 15 or 17 for a cap of 16, in about 1 answer in 4.
       const meteredBefore = sequence.tokenMeter.usedOutputTokens;
-      const countGenerated = (endOfTurnToken: boolean): void => {
-        generatedTokens = sequence.tokenMeter.usedOutputTokens - meteredBefore - (endOfTurnToken ? 1 : 0);
-      };
       try {
         const response = await chat.generateResponse(toHistoryItems(prompt.messages, true), {
           signal: request.signal,
@@ -115,7 +112,8 @@ export function runChat(engine: Pick<LocalModelEngine, "withSession">, request: 
           text = response.response;
           request.onText?.(rest);
         }
-        countGenerated(response.metadata.stopReason === "eogToken");
+        const endOfTurnToken = response.metadata.stopReason === "eogToken" ? 1 : 0;
+        generatedTokens = sequence.tokenMeter.usedOutputTokens - meteredBefore - endOfTurnToken;
         return result(response.metadata.stopReason);
       } finally {
         chat.dispose({ disposeSequence: false });

@@ -1,8 +1,9 @@
 // Load-aware thread count for automatic `slm.threads`. llama.cpp's threads wait for each other at
 // every step of a token, so when another program keeps a core busy, a thread that shares that core
 // holds all the others up: on 2 cores with one kept busy, a keystroke's completion takes 1.6× as
-// long on 2 threads as on 1 (npm run bench:threads). The engine samples how much CPU other programs use and gives
-// llama.cpp one thread fewer per core they keep busy, back to all cores when they stop.
+// long on 2 threads as on 1 (npm run bench:threads). The engine samples how much CPU other
+// programs use and gives llama.cpp one thread fewer per core they keep busy, back to all cores
+// when they stop.
 import * as os from "node:os";
 
 /** Cumulative CPU time, all in milliseconds. */
@@ -46,7 +47,6 @@ export interface LoadAwareThreadsOptions {
   /** Called when the count changes, with the smoothed load of other programs. */
   readonly onChange: (threads: number, otherCores: number) => void;
   readonly sample?: () => CpuSample;
-  readonly intervalMs?: number;
 }
 
 /**
@@ -76,7 +76,7 @@ export class LoadAwareThreads {
   start(): void {
     if (this.timer) return;
     this.last = this.sample();
-    this.timer = setInterval(() => this.tick(), this.options.intervalMs ?? 1_000);
+    this.timer = setInterval(() => this.tick(), 1_000);
     this.timer.unref?.();
   }
 

@@ -633,17 +633,18 @@ export class LocalModelEngine {
       sample: this.deps.sampleCpu,
       onChange: (threads, otherCores) => {
         llama.maxThreads = threads;
+        const reduced = threads < full;
         const cores = otherCores.toFixed(1);
         this.deps.log(
           "info",
-          threads < full
+          reduced
             ? `Other programs are using about ${cores} CPU cores: generating with ${threads} of ${full} threads until they are done (slm.threads is automatic).`
             : `The CPU is free again (other programs use about ${cores} cores): generating with all ${full} threads.`,
         );
         const state = this.currentState;
         if (state.kind !== "ready" && state.kind !== "busy") return;
         // Not setState: a change of thread count is not use, so the idle-unload timer runs on.
-        this.currentState = { ...state, threadsInUse: threads < full ? threads : undefined, otherCpuCores: threads < full ? otherCores : undefined };
+        this.currentState = { ...state, threadsInUse: reduced ? threads : undefined, otherCpuCores: reduced ? otherCores : undefined };
         if (!this.disposed) this.stateEmitter.fire(this.currentState);
       },
     });

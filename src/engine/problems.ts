@@ -29,7 +29,6 @@ export function fileLabel(file: string): string {
   return `"${file}"`;
 }
 
-
 /**
  * Turns a failed load into a sentence the user can act on. node-llama-cpp often reports only
  * "Failed to load model"; llama.cpp's log lines from the same attempt carry the real reason.
