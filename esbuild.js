@@ -19,6 +19,15 @@ const extensionOptions = {
   logLevel: "info",
 };
 
+/** The engine process (src/engine/host/child.ts), started by the extension with child_process.fork. */
+/** @type {import('esbuild').BuildOptions} */
+const engineHostOptions = {
+  ...extensionOptions,
+  entryPoints: ["src/engine/host/child.ts"],
+  outfile: "dist/engineHost.js",
+  external: ["node-llama-cpp"],
+};
+
 /** The chat webview (media/chat): browser code, one script and one stylesheet in dist/media. */
 /** @type {import('esbuild').BuildOptions} */
 const chatWebviewOptions = {
@@ -34,7 +43,7 @@ const chatWebviewOptions = {
 };
 
 async function main() {
-  const builds = [extensionOptions, chatWebviewOptions];
+  const builds = [extensionOptions, engineHostOptions, chatWebviewOptions];
   if (watch) {
     for (const options of builds) (await esbuild.context(options)).watch();
     return;

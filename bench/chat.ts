@@ -26,8 +26,8 @@ import { ChatHistory, type KeyValueStore } from "../src/chat/history";
 import { chatHtml, newNonce } from "../src/chat/html";
 import type { HostMessage } from "../src/chat/protocol";
 import { buildQuote } from "../src/chat/quote";
-import { LocalModelEngine } from "../src/engine/engine";
-import { importLlamaModule } from "../src/engine/llamaRuntime";
+import { LocalEngine } from "../src/engine/engine";
+import { importLlamaModule } from "../src/engine/local/llamaRuntime";
 import { qwen25Coder05BShape } from "../test/support/models";
 
 const ANSWER_TOKENS = 64;
@@ -73,7 +73,7 @@ async function question(): Promise<string> {
 }
 
 async function engineBench(modelPath: string) {
-  const engine = new LocalModelEngine({ machine: { logicalCores: os.availableParallelism(), physicalCores: THREADS, homeDir: os.homedir() }, log: () => undefined });
+  const engine = new LocalEngine({ machine: { logicalCores: os.availableParallelism(), physicalCores: THREADS, homeDir: os.homedir() }, log: () => undefined });
   await engine.configure({ modelPath, threads: THREADS, contextSize: CONTEXT, gpu: "off", flashAttention: true });
   if (engine.state.kind !== "ready") throw new Error(`engine: ${JSON.stringify(engine.state.error)}`);
   const flashAttention = engine.state.flashAttention ?? false;

@@ -18,8 +18,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { LocalModelEngine, type Session } from "../src/engine/engine";
-import type { Token } from "../src/engine/llamaRuntime";
+import { LocalEngine, type Session } from "../src/engine/engine";
+import type { Token } from "../src/engine/local/llamaRuntime";
 import { CompletionPipeline } from "../src/completion/pipeline";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings } from "../src/completion/types";
 import { median } from "../src/completion/debounce";
@@ -58,7 +58,7 @@ interface KeystrokeSample {
 async function main(): Promise<void> {
   const pressureBefore = readPressure();
   const modelPath = await qwen25Coder05BShape();
-  const engine = new LocalModelEngine({
+  const engine = new LocalEngine({
     machine: { logicalCores: os.availableParallelism(), physicalCores: 2, homeDir: os.homedir() },
     log: (level, message) => level === "error" && console.error(message),
   });
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
 
 /** One request through the pipeline, then the raw-engine baseline for the same tokens. */
 async function measure(
-  engine: LocalModelEngine,
+  engine: LocalEngine,
   pipeline: CompletionPipeline,
   request: CompletionRequest,
   file: string,

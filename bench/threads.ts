@@ -17,8 +17,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { median } from "../src/completion/debounce";
-import { LocalModelEngine } from "../src/engine/engine";
-import type { Token } from "../src/engine/llamaRuntime";
+import { LocalEngine } from "../src/engine/engine";
+import type { Token } from "../src/engine/local/llamaRuntime";
 import { readMachineFacts } from "../src/engine/settings";
 import { qwen25Coder05BShape } from "../test/support/models";
 
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   }
   const modelPath = await qwen25Coder05BShape();
   const logs: string[] = [];
-  const engine = new LocalModelEngine({ machine, log: (level, message) => level !== "debug" && logs.push(message) });
+  const engine = new LocalEngine({ machine, log: (level, message) => level !== "debug" && logs.push(message) });
   const settings = (threads: number) => ({ modelPath, threads, contextSize: 2048, gpu: "off", flashAttention: true });
   await engine.configure(settings(0));
   if (engine.state.kind !== "ready") throw new Error(`the model did not load: ${JSON.stringify(engine.state.error)}`);
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
 }
 
 /** One completion-sized request on the completion lane; returns its wall time in ms. */
-async function request(engine: LocalModelEngine, kind: Kind, salt: number): Promise<number> {
+async function request(engine: LocalEngine, kind: Kind, salt: number): Promise<number> {
   return engine.withSession(
     "completion",
     undefined,

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { LocalModelEngine } from "./engine/engine";
+import type { Engine } from "./engine/api";
 import type { EngineState, EngineStateKind } from "./engine/types";
 import type { CompletionActivity } from "./completion/editor/statusItem";
 
@@ -25,7 +25,7 @@ export interface CompletionApi {
 }
 
 export function createApi(
-  engine: LocalModelEngine,
+  engine: Engine,
   timing: { activationMs: number; loadedWhileActivating: boolean },
   completion?: CompletionApi,
 ): SlmApi & vscode.Disposable {

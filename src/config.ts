@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { ENGINE_HOSTS, type EngineHost } from "./engine";
 import type { RawEngineSettings } from "./engine/types";
 
 export const SECTION = "slm";
@@ -27,4 +28,10 @@ export function sameSettings(a: RawEngineSettings, b: RawEngineSettings): boolea
 export function readIdleUnloadMs(): number {
   const minutes = vscode.workspace.getConfiguration(SECTION).get<unknown>("unloadAfterMinutes", 0);
   return typeof minutes === "number" && Number.isFinite(minutes) && minutes > 0 ? minutes * 60_000 : 0;
+}
+
+/** slm.engine.host: where the model runs; read once per activation (a change asks for a window reload). */
+export function readEngineHost(): EngineHost {
+  const host = vscode.workspace.getConfiguration(SECTION).get<unknown>("engine.host", "process");
+  return ENGINE_HOSTS.includes(host as EngineHost) ? (host as EngineHost) : "process";
 }

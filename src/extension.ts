@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
-import { LocalModelEngine, type LogLevel } from "./engine/engine";
-import { disposeSharedLlamas } from "./engine/llamaRuntime";
+import { createEngine, type LogLevel } from "./engine";
 import { readMachineFacts } from "./engine/settings";
+import { readEngineHost } from "./config";
 import { createApi, type SlmApi } from "./api";
 import { ChatFeature } from "./chat";
 import { Commands } from "./commands/ids";
@@ -26,8 +26,15 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   context.subscriptions.push(log);
 
   // The policy is consulted only when a model loads, which happens after activate() returns.
-  const engine = new LocalModelEngine({ machine: readMachineFacts(), log: logTo(log), checkModel: (file, signal) => policy.check(file, signal) });
-  context.subscriptions.push({ dispose: () => void engine.dispose().then(disposeSharedLlamas) });
+  const engine = createEngine({
+    host: readEngineHost(),
+    scriptPath: context.asAbsolutePath("dist/engineHost.js"),
+    machine: readMachineFacts(),
+    log: logTo(log),
+    checkModel: (file, signal) => policy.check(file, signal),
+    crashedModels: crashedModelsIn(context.globalState),
+  });
+  context.subscriptions.push({ dispose: () => void engine.dispose() });
   const policy = new ModelPolicy(context.globalState, log, () => {
     log.info("slm.allowedModelHashes changed; reloading the model to apply it.");
     void engine.reload();
@@ -73,6 +80,19 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
 
 export function deactivate(): void {
   // Everything is disposed through context.subscriptions.
+}
+
+const CRASHED_MODELS_KEY = "slm.crashedModels";
+
+/** Model files that crashed the engine while loading, remembered across restarts of the editor. */
+function crashedModelsIn(store: vscode.Memento): { read(): readonly string[]; write(files: readonly string[]): void } {
+  return {
+    read: () => {
+      const files = store.get<unknown>(CRASHED_MODELS_KEY, []);
+      return Array.isArray(files) ? files.filter((file): file is string => typeof file === "string") : [];
+    },
+    write: (files) => void store.update(CRASHED_MODELS_KEY, [...files]),
+  };
 }
 
 function logTo(channel: vscode.LogOutputChannel): (level: LogLevel, message: string) => void {

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { LocalModelEngine } from "./engine/engine";
+import type { Engine } from "./engine/api";
 import { LANES, type EngineError, type EngineState, type Lane } from "./engine/types";
 import { SECTION, readEngineSettings, readIdleUnloadMs, sameSettings } from "./config";
 import { Commands } from "./commands/ids";
@@ -22,7 +22,7 @@ export class ModelController extends Disposable {
   private shownNotices = new Set<string>();
 
   constructor(
-    private readonly engine: LocalModelEngine,
+    private readonly engine: Engine,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
@@ -30,6 +30,7 @@ export class ModelController extends Disposable {
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration(SECTION)) return;
         if (event.affectsConfiguration(`${SECTION}.unloadAfterMinutes`)) this.engine.setIdleUnload(readIdleUnloadMs());
+        if (event.affectsConfiguration(`${SECTION}.engine.host`)) void this.offerReload();
         const next = readEngineSettings();
         if (sameSettings(next, this.lastSettings)) return;
         this.lastSettings = next;
@@ -45,6 +46,13 @@ export class ModelController extends Disposable {
   start(): Promise<void> {
     this.engine.setIdleUnload(readIdleUnloadMs());
     return this.engine.configure(this.lastSettings);
+  }
+
+  /** Where the model runs is chosen at activation: moving it needs a fresh extension host. */
+  private async offerReload(): Promise<void> {
+    const reload = "Reload Window";
+    const choice = await vscode.window.showInformationMessage("SLM Assistant: slm.engine.host takes effect after reloading the window.", reload);
+    if (choice === reload) await vscode.commands.executeCommand("workbench.action.reloadWindow");
   }
 
   private onState(state: EngineState): void {

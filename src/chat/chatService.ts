@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { EngineUnavailableError, type LocalModelEngine } from "../engine/engine";
+import { EngineUnavailableError, type ChatResult, type Engine, type PromptMessage } from "../engine/api";
 import type { EngineState } from "../engine/types";
-import { runChat, type ChatResult } from "./chatRunner";
 import type { ChatHistory } from "./history";
-import type { PromptMessage } from "./prompt";
 import type { AnswerEnd, ChatTurn, HostMessage, ModelStatus, Notice, NoticeAction } from "./protocol";
 import type { ChatSettings } from "./settings";
 
@@ -12,7 +10,7 @@ export interface ChatSink {
   post(message: HostMessage): void;
 }
 
-export type ChatEngine = Pick<LocalModelEngine, "withSession" | "state" | "onDidChangeState">;
+export type ChatEngine = Pick<Engine, "chat" | "state" | "onDidChangeState">;
 
 interface Running {
   readonly answerId: string;
@@ -151,11 +149,8 @@ export class ChatService {
     let result: ChatResult | undefined;
     let failure: unknown;
     try {
-      result = await runChat(this.engine, {
-        history: earlier,
-        question,
-        maxAnswerTokens: settings.maxAnswerTokens,
-        temperature: settings.temperature,
+      const request = { history: earlier, question, maxAnswerTokens: settings.maxAnswerTokens, temperature: settings.temperature };
+      result = await this.engine.chat(request, {
         signal: running.abort.signal,
         onText: (chunk) => {
           // The native work may still deliver a token after the answer was stopped.

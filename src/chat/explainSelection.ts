@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { LocalModelEngine } from "../engine/engine";
-import { SYSTEM_PROMPT } from "./chatTemplate";
+import type { Engine } from "../engine/api";
+import { SYSTEM_PROMPT } from "../engine/chatPrompt";
 import type { ChatService } from "./chatService";
 import type { ChatTurn } from "./protocol";
 import { buildQuote, looksBinary, type CodeRegion, type QuoteKind } from "./quote";
@@ -27,7 +27,7 @@ const CONTAINER_KINDS = new Set([
 ]);
 
 export interface ExplainDeps {
-  readonly engine: Pick<LocalModelEngine, "tokenize" | "state">;
+  readonly engine: Pick<Engine, "tokenize" | "state">;
   readonly service: ChatService;
   readonly settings: () => ChatSettings;
   readonly showChat: () => Promise<void>;
@@ -146,7 +146,7 @@ async function budgetCheck(deps: ExplainDeps): Promise<(question: string) => Pro
   const count = async (text: string): Promise<number> => {
     if (ready) {
       try {
-        return (await deps.engine.tokenize(text, false, "chat")).length;
+        return (await deps.engine.tokenize("chat", text)).length;
       } catch {
         // Fall through to the estimate.
       }

@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
 import { Commands } from "../commands/ids";
 import { SECTION } from "../config";
-import type { LocalModelEngine } from "../engine/engine";
+import type { Engine } from "../engine/api";
 import { Disposable } from "../util/dispose";
 import { ChatService } from "./chatService";
 import { CHAT_VIEW_ID, ChatViewProvider } from "./chatView";
@@ -22,7 +22,7 @@ export class ChatFeature extends Disposable {
   private readonly service: ChatService;
   private readonly provider: ChatViewProvider;
 
-  constructor(context: vscode.ExtensionContext, engine: LocalModelEngine, log: vscode.LogOutputChannel) {
+  constructor(context: vscode.ExtensionContext, engine: Engine, log: vscode.LogOutputChannel) {
     super();
     this.settingsSnapshot = this.readSettings(log);
     this._register(

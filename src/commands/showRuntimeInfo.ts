@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import { SECTION } from "../config";
-import type { LocalModelEngine } from "../engine/engine";
+import type { Engine } from "../engine/api";
 import { type HashCacheStore, modelSha256 } from "../engine/modelHash";
 import type { ModelPolicy } from "../modelPolicy";
 import { runtimeReport } from "./runtimeInfo";
@@ -9,7 +9,7 @@ import { runtimeReport } from "./runtimeInfo";
  * Opens a Markdown report of what runs (model files, SHA-256, backend, threads, context size,
  * network) and returns its text. Hashes come from the same cache the allowlist uses.
  */
-export async function showRuntimeInfo(engine: LocalModelEngine, store: HashCacheStore, policy: ModelPolicy, view: RuntimeReportDocument): Promise<string> {
+export async function showRuntimeInfo(engine: Engine, store: HashCacheStore, policy: ModelPolicy, view: RuntimeReportDocument): Promise<string> {
   const state = engine.state;
   const hashOf = async (file: string): Promise<string> => {
     try {
@@ -20,7 +20,7 @@ export async function showRuntimeInfo(engine: LocalModelEngine, store: HashCache
     }
   };
   const models = [];
-  for (const model of engine.loadedModels) models.push({ ...model, sha256: await hashOf(model.summary.path) });
+  for (const model of state.models ?? []) models.push({ ...model, sha256: await hashOf(model.summary.path) });
   const report = runtimeReport({
     state,
     models,

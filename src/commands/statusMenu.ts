@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { LocalModelEngine } from "../engine/engine";
+import type { Engine } from "../engine/api";
 import type { CommandId } from "./ids";
 import { statusMenuItems } from "./statusMenuItems";
 
@@ -8,7 +8,7 @@ interface MenuItem extends vscode.QuickPickItem {
 }
 
 /** The status bar's menu (rows from statusMenuItems); runs the chosen row's command. */
-export async function showStatusMenu(engine: LocalModelEngine): Promise<void> {
+export async function showStatusMenu(engine: Engine): Promise<void> {
   const items: MenuItem[] = statusMenuItems(engine.state).map(({ separator, ...entry }) =>
     separator ? { label: entry.label, kind: vscode.QuickPickItemKind.Separator } : entry,
   );

@@ -1,21 +1,17 @@
-import { EngineUnavailableError, type LocalModelEngine, type Session } from "../engine/engine";
-import type { LlamaModel, Token } from "../engine/llamaRuntime";
+import { EngineUnavailableError, isAbortError, type Engine, type FillResult, type PromptPiece } from "../engine/api";
+import type { FimFormat } from "../models/fimFormat";
 import { SuggestionCache, cacheBeforeChars } from "./cache";
 import { ExtraContext } from "./extraContext";
-import { buildFimPrompt, type FimChunk, type FimFormat, type FimPiece } from "./fim";
-import { runFim, type FimRunResult } from "./fimRunner";
-import { detectModelFim } from "./modelFim";
+import { buildFimPrompt, type FimChunk } from "./prompt/fimPrompt";
 import { allowsMultiline, postprocessCompletion, type PostprocessContext } from "./postprocess";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings, RequestTimings, TextSource } from "./types";
 import { WindowPlanner, sliceText, type PromptWindow, type WindowBudget } from "./window";
 
 /** Characters per token assumed until the model's own ratio has been seen. */
 const INITIAL_CHARS_PER_TOKEN = 3;
-/** Prompt evaluation runs in slices this long so an abort takes effect between them. */
-const EVAL_SLICE = 128;
 
 export interface PipelineDeps {
-  readonly engine: LocalModelEngine;
+  readonly engine: Pick<Engine, "fill" | "laneFacts">;
   readonly settings: () => CompletionSettings;
   readonly log: (message: string) => void;
   /** Called each time a request reaches the model (not for cache hits or warm-ups). */
@@ -24,35 +20,36 @@ export interface PipelineDeps {
 
 interface ModelFim {
   readonly modelPath: string;
-  readonly model: LlamaModel;
+  readonly contextSize: number;
   readonly format?: FimFormat;
   readonly refusal?: string;
-  readonly stopTokens: ReadonlySet<Token>;
+  readonly stopTokens: readonly string[];
   readonly stopStrings: readonly string[];
 }
 
 interface BuiltPrompt {
-  readonly tokens: Token[];
+  readonly pieces: readonly PromptPiece[];
   readonly window: PromptWindow;
-  readonly chunks: readonly FimChunk[];
+  /** Characters of document text in the prompt, to learn the model's characters per token. */
+  readonly textChars: number;
 }
 
 /**
- * The completion pipeline, top to bottom: cache → context window → FIM prompt → engine (KV reuse)
- * → post-processing → cache. Knows nothing of VS Code; takes plain data and an AbortSignal.
+ * The completion pipeline, top to bottom: cache → context window → FIM prompt → engine.fill()
+ * (KV reuse there) → post-processing → cache. Knows nothing of VS Code or node-llama-cpp; takes
+ * plain data and an AbortSignal.
  */
 export class CompletionPipeline {
   readonly extraContext = new ExtraContext();
   private readonly planner = new WindowPlanner();
   private readonly cache = new SuggestionCache();
-  private readonly tokenCache = new Map<string, Token[]>();
   /** Extra chunks in use; they change only during warm-up, since the prompt starts with them. */
   private chunks: readonly FimChunk[] = [];
   private fim?: ModelFim;
   private charsPerToken = INITIAL_CHARS_PER_TOKEN;
   private inflight?: AbortController;
-  /** The tokens of the last prompt sent to the model (for benchmarks and diagnostics). */
-  lastPromptTokens: readonly Token[] = [];
+  /** The pieces of the last prompt sent to the model (for benchmarks and diagnostics). */
+  lastPrompt: readonly PromptPiece[] = [];
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -78,7 +75,7 @@ export class CompletionPipeline {
    * Idle warm-up: moves the anchor to the cursor, takes in new extra context, and evaluates the
    * prompt into the KV cache so the next request only evaluates what the user types next.
    */
-  async warm(request: CompletionRequest, signal?: AbortSignal): Promise<FimRunResult | undefined> {
+  async warm(request: CompletionRequest, signal?: AbortSignal): Promise<FillResult | undefined> {
     // A request still running warms the cache itself; never cancel it for a warm-up.
     if (this.inflight) return undefined;
     const own = this.takeOver(signal);
@@ -86,17 +83,13 @@ export class CompletionPipeline {
       const fim = await this.modelFim();
       if (!fim.format) return undefined;
       // Moving the anchor or the extra context re-evaluates the rest of the prompt: only when worth it.
-      const refresh = this.planner.needsRefresh(request, this.budget());
-      if (refresh) this.chunks = this.selectChunks(request);
+      const refresh = this.planner.needsRefresh(request, this.budget(fim.contextSize));
+      if (refresh) this.chunks = this.selectChunks(request, fim.contextSize);
       const prompt = this.buildPrompt(request, fim, refresh);
-      return await this.deps.engine.withSession(
-        "completion",
-        own.signal,
-        (session) => this.evaluate(session, fim, prompt, { evaluateOnly: true, signal: own.signal }),
-        () => undefined,
-      );
+      const result = await this.fill(fim, prompt, { maxTokens: 0, maxTimeMs: 0, stopAtNewline: false, evaluateOnly: true }, own.signal);
+      return result.stopReason === "abort" ? undefined : result;
     } catch (error) {
-      if (error instanceof EngineUnavailableError || isAbort(error)) return undefined;
+      if (error instanceof EngineUnavailableError || isAbortError(error)) return undefined;
       throw error;
     } finally {
       own.done();
@@ -127,7 +120,6 @@ export class CompletionPipeline {
   reset(): void {
     this.fim = undefined;
     this.cache.clear();
-    this.tokenCache.clear();
     this.planner.reset();
   }
 
@@ -155,29 +147,17 @@ export class CompletionPipeline {
     const settings = this.deps.settings();
     const ppContext = postprocessContext(request, prompt.window, settings);
     const queued = performance.now();
-    let result: FimRunResult | undefined;
+    this.deps.onModelCall?.();
+    let result: FillResult;
     try {
-      result = await this.deps.engine.withSession(
-        "completion",
-        signal,
-        (session) => {
-          timings.queueMs = performance.now() - queued;
-          this.deps.onModelCall?.();
-          return this.evaluate(session, fim, prompt, {
-            maxTokens: settings.maxTokens,
-            maxTimeMs: settings.maxTimeMs,
-            stopAtNewline: !allowsMultiline(ppContext),
-            signal,
-          });
-        },
-        () => undefined,
-      );
+      result = await this.fill(fim, prompt, { maxTokens: settings.maxTokens, maxTimeMs: settings.maxTimeMs, stopAtNewline: !allowsMultiline(ppContext) }, signal);
     } catch (error) {
       if (error instanceof EngineUnavailableError) return { kind: "dropped", reason: "noModel", detail: error.message };
-      if (isAbort(error)) return { kind: "dropped", reason: "cancelled", timings: finish(timings, started) };
+      if (isAbortError(error)) return { kind: "dropped", reason: "cancelled", timings: finish(timings, started) };
       throw error;
     }
-    if (!result || result.stopReason === "abort") return { kind: "dropped", reason: "cancelled", timings: finish(timings, started) };
+    timings.queueMs = Math.max(0, performance.now() - queued - result.evalMs - result.generateMs);
+    if (result.stopReason === "abort") return { kind: "dropped", reason: "cancelled", timings: finish(timings, started) };
     Object.assign(timings, {
       evalMs: result.evalMs, generateMs: result.generateMs, promptTokens: result.promptTokens,
       reusedTokens: result.reusedTokens, evaluatedTokens: result.evaluatedTokens, generatedTokens: result.generatedTokens,
@@ -195,53 +175,40 @@ export class CompletionPipeline {
     return { kind: "suggestion", text: processed.text, fromCache: false, timings, filter: processed.changedBy.join(",") || undefined };
   }
 
-  private async evaluate(
-    session: Session,
+  private async fill(
     fim: ModelFim,
     prompt: BuiltPrompt,
-    options: { maxTokens?: number; maxTimeMs?: number; stopAtNewline?: boolean; evaluateOnly?: boolean; signal: AbortSignal },
-  ): Promise<FimRunResult> {
-    const reused = Math.min(session.sequence.compareContextTokens(prompt.tokens).firstDifferentIndex, prompt.tokens.length - 1);
-    const slicesStarted = performance.now();
-    await evaluateInSlices(session, prompt.tokens, options.signal);
-    const slicesMs = performance.now() - slicesStarted;
-    const result = await runFim(session, {
-      prompt: prompt.tokens,
-      maxTokens: options.maxTokens ?? 0,
-      maxTimeMs: options.maxTimeMs ?? 0,
-      stopTokens: fim.stopTokens,
-      stopStrings: fim.stopStrings,
-      stopAtNewline: options.stopAtNewline ?? false,
-      evaluateOnly: options.evaluateOnly,
-      signal: options.signal,
-    });
-    if (options.evaluateOnly) {
-      const common = Math.min(reused, result.promptTokens);
-      return { ...result, reusedTokens: common, evaluatedTokens: result.reusedTokens + result.evaluatedTokens - common, evalMs: result.evalMs + slicesMs };
+    limits: { maxTokens: number; maxTimeMs: number; stopAtNewline: boolean; evaluateOnly?: boolean },
+    signal: AbortSignal,
+  ): Promise<FillResult> {
+    this.lastPrompt = prompt.pieces;
+    const result = await this.deps.engine.fill(
+      { pieces: prompt.pieces, stopTokens: fim.stopTokens, stopStrings: fim.stopStrings, ...limits },
+      { signal },
+    );
+    // Learn the model's characters per token from the real prompt, so the window fits next time.
+    if (prompt.textChars > 256 && result.promptTokens > 0) {
+      this.charsPerToken = Math.min(6, Math.max(1.5, prompt.textChars / (result.cutFromTokens ?? result.promptTokens)));
     }
-    // Report against what the sequence held before this request, including the sliced evaluation.
-    return { ...result, reusedTokens: reused, evaluatedTokens: result.promptTokens - reused, evalMs: result.evalMs + slicesMs };
+    if (result.cutFromTokens) {
+      this.deps.log(`prompt of ${result.cutFromTokens} tokens cut to ${result.promptTokens} to fit the context`);
+      this.charsPerToken *= 0.8;
+    }
+    return result;
   }
 
   private buildPrompt(request: CompletionRequest, fim: ModelFim, reanchor: boolean): BuiltPrompt {
     const format = fim.format!;
-    const budget = this.budget();
-    const window = this.planner.plan(request, budget, reanchor);
+    const window = this.planner.plan(request, this.budget(fim.contextSize), reanchor);
     const parts = { prefix: window.prefix, suffix: window.suffix, chunks: this.chunks, fileName: request.fileName, languageId: request.languageId };
-    const pieces: FimPiece[] = [...buildFimPrompt(format, parts, { includeBos: true }).pieces];
+    const pieces: PromptPiece[] = [...buildFimPrompt(format, parts, { includeBos: true }).pieces];
     // The text typed since the anchor goes last, as the start of the middle (see window.ts).
     if (window.middle) pieces.push({ text: window.middle, role: "prefix", trimLeadingSpace: true });
-    const tokens = this.tokenizePieces(fim.model, pieces);
-    const textChars = window.prefix.length + window.suffix.length + window.middle.length;
-    if (textChars > 256) this.charsPerToken = Math.min(6, Math.max(1.5, textChars / Math.max(1, tokens.length)));
-    const fitted = this.fitToContext(tokens);
-    this.lastPromptTokens = fitted;
-    return { tokens: fitted, window, chunks: this.chunks };
+    return { pieces, window, textChars: window.prefix.length + window.suffix.length + window.middle.length };
   }
 
   /** Token budget split: suffix ~15%, extra chunks ~20%, prefix the rest, leaving room to generate. */
-  private budget(): WindowBudget {
-    const contextSize = this.deps.engine.state.contextSize ?? 4096;
+  private budget(contextSize: number): WindowBudget {
     const settings = this.deps.settings();
     const middleTokens = Math.min(512, Math.floor(contextSize * 0.1));
     const available = Math.max(128, contextSize - settings.maxTokens - middleTokens - 64);
@@ -252,45 +219,13 @@ export class CompletionPipeline {
     return { prefixChars: chars(prefixTokens), suffixChars: chars(suffixTokens), middleChars: chars(middleTokens), middleLines: 16 };
   }
 
-  /** Never send more than fits: drop the oldest prompt tokens after the first (rare: estimates are conservative). */
-  private fitToContext(tokens: Token[]): Token[] {
-    const contextSize = this.deps.engine.state.contextSize ?? 4096;
-    const limit = contextSize - this.deps.settings().maxTokens - 8;
-    if (tokens.length <= limit) return tokens;
-    this.deps.log(`prompt of ${tokens.length} tokens cut to ${limit} to fit the context`);
-    this.charsPerToken *= 0.8;
-    return [tokens[0]!, ...tokens.slice(tokens.length - limit + 1)];
-  }
-
-  private tokenizePieces(model: LlamaModel, pieces: readonly FimPiece[]): Token[] {
-    const tokens: Token[] = [];
-    for (const piece of pieces) {
-      const special = "special" in piece;
-      const text = special ? piece.special : piece.text;
-      const key = `${special ? "S" : piece.trimLeadingSpace ? "T" : "L"}${text}`;
-      let pieceTokens = this.tokenCache.get(key);
-      if (!pieceTokens) {
-        pieceTokens = special ? model.tokenize(text, true) : model.tokenize(text, false, piece.trimLeadingSpace ? "trimLeadingSpace" : undefined);
-        // Only long pieces (prefix, suffix, chunks) are worth keeping; they are the stable ones.
-        if (text.length > 64) this.rememberTokens(key, pieceTokens);
-      }
-      tokens.push(...pieceTokens);
-    }
-    return tokens;
-  }
-
-  private rememberTokens(key: string, tokens: Token[]): void {
-    this.tokenCache.set(key, tokens);
-    if (this.tokenCache.size > 32) this.tokenCache.delete(this.tokenCache.keys().next().value!);
-  }
-
-  private selectChunks(request: CompletionRequest): FimChunk[] {
+  private selectChunks(request: CompletionRequest, contextSize: number): FimChunk[] {
     const around = sliceText(
       request.text,
       { line: Math.max(0, request.cursor.line - 32), character: 0 },
       { line: Math.min(request.text.lineCount - 1, request.cursor.line + 32), character: 0 },
     );
-    const budgetChars = Math.floor(Math.min(1024, (this.deps.engine.state.contextSize ?? 4096) * 0.2) * this.charsPerToken);
+    const budgetChars = Math.floor(Math.min(1024, contextSize * 0.2) * this.charsPerToken);
     return this.extraContext
       .select(budgetChars, around)
       .filter((chunk) => chunk.file !== request.fileName)
@@ -298,35 +233,17 @@ export class CompletionPipeline {
   }
 
   private async modelFim(): Promise<ModelFim> {
-    const state = this.deps.engine.state;
-    if (this.fim && state.lanes?.completion?.path === this.fim.modelPath && (state.kind === "ready" || state.kind === "busy")) return this.fim;
-    const { engine } = this.deps;
-    const fim = await engine.withSession(
-      "completion",
-      undefined,
-      async ({ model }) => {
-        const modelPath = engine.state.lanes?.completion?.path ?? "";
-        const detection = detectModelFim(model, modelPath);
-        const stopTexts = detection.format?.stopTokens ?? [];
-        const stopTokens = new Set<Token>();
-        for (const text of stopTexts) {
-          const ids = model.tokenize(text, true);
-          if (ids.length === 1) stopTokens.add(ids[0]!);
-        }
-        const result: ModelFim = {
-          modelPath,
-          model,
-          format: detection.format,
-          refusal: detection.refusal?.message,
-          stopTokens,
-          stopStrings: detection.format ? buildFimPrompt(detection.format, { prefix: "", suffix: "" }).stopStrings : [],
-        };
-        return result;
-      },
-      () => {
-        throw new EngineUnavailableError("cancelled");
-      },
-    );
+    const facts = await this.deps.engine.laneFacts("completion");
+    if (this.fim?.modelPath === facts.modelPath && this.fim.contextSize === facts.contextSize) return this.fim;
+    const { format, refusal } = facts.fim;
+    const fim: ModelFim = {
+      modelPath: facts.modelPath,
+      contextSize: facts.contextSize,
+      format,
+      refusal: refusal?.message,
+      stopTokens: format?.stopTokens ?? [],
+      stopStrings: format ? buildFimPrompt(format, { prefix: "", suffix: "" }).stopStrings : [],
+    };
     if (fim.modelPath !== this.fim?.modelPath) {
       this.reset();
       this.deps.log(
@@ -365,20 +282,6 @@ export class CompletionPipeline {
   }
 }
 
-/** Evaluates all but the last few prompt tokens in slices, so an abort is honoured between them. */
-async function evaluateInSlices(session: Session, tokens: readonly Token[], signal: AbortSignal): Promise<void> {
-  const { sequence } = session;
-  const common = sequence.compareContextTokens([...tokens]).firstDifferentIndex;
-  if (tokens.length - common <= EVAL_SLICE) return;
-  await sequence.adaptStateToTokens(tokens.slice(0, common), false);
-  let at = sequence.nextTokenIndex;
-  while (tokens.length - 1 - at > EVAL_SLICE) {
-    if (signal.aborted) return;
-    await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(at, at + EVAL_SLICE));
-    at += EVAL_SLICE;
-  }
-}
-
 function postprocessContext(request: CompletionRequest, window: PromptWindow, settings: CompletionSettings): PostprocessContext {
   const line = request.text.lineAt(request.cursor.line);
   const indentUnit = request.insertSpaces === false ? "\t" : request.tabSize ? " ".repeat(request.tabSize) : undefined;
@@ -397,10 +300,6 @@ function postprocessContext(request: CompletionRequest, window: PromptWindow, se
 function finish(timings: RequestTimings, started: number): RequestTimings {
   timings.totalMs = performance.now() - started;
   return timings;
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === "AbortError" || /abort/i.test(error.message));
 }
 
 /** NUL characters near the cursor mean a binary file: completing it would only produce noise. */

@@ -1,6 +1,9 @@
 /** A minimal typed event emitter so the engine stays free of the `vscode` module. */
 export type Listener<T> = (value: T) => void;
 
+/** Subscribes a listener; dispose the result to unsubscribe. */
+export type Event<T> = (listener: Listener<T>) => Subscription;
+
 export interface Subscription {
   dispose(): void;
 }

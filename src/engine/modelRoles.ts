@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { looksLikeInstructModel } from "../completion/fim";
+import { looksLikeInstructModel } from "../models/fimFormat";
 import type { Lane } from "./types";
 
 export interface RoleFacts {

@@ -73,7 +73,12 @@ export type ModelProblemCode =
   | "noBinary"
   | "loadFailed"
   | "notAllowed"
-  | "badAdapter";
+  | "badAdapter"
+  | "badHeader"
+  /** The engine process died while running (a crash, a kill, a stuck template): it restarts on the next request. */
+  | "engineStopped"
+  /** The model crashed the engine process while loading; it is not loaded again until chosen again. */
+  | "crashedEngine";
 
 export interface ModelSummary {
   readonly path: string;
@@ -118,6 +123,13 @@ export interface EngineState {
    * that feature's requests fail with this message.
    */
   readonly laneErrors?: Readonly<Partial<Record<Lane, EngineError>>>;
+  /** Every loaded model with the features that run on it. */
+  readonly models?: readonly LoadedModelSummary[];
   /** Things the user should know that did not stop the load (e.g. a clamped setting). */
   readonly notices: readonly string[];
+}
+
+export interface LoadedModelSummary {
+  readonly lanes: readonly Lane[];
+  readonly summary: ModelSummary;
 }

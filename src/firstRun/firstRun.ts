@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import { SECTION } from "../config";
-import type { LocalModelEngine } from "../engine/engine";
+import type { Engine } from "../engine/api";
 import type { EngineState } from "../engine/types";
 import { Commands } from "../commands/ids";
 import { Disposable } from "../util/dispose";
@@ -18,7 +18,7 @@ export class FirstRun extends Disposable {
   private modelReady: boolean | undefined;
 
   constructor(
-    engine: LocalModelEngine,
+    engine: Engine,
     private readonly globalState: vscode.Memento,
   ) {
     super();

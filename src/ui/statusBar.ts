@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { LocalModelEngine } from "../engine/engine";
+import type { Engine } from "../engine/api";
 import { threadsLabel } from "../engine/cpuLoad";
 import type { EngineState } from "../engine/types";
 import { Commands } from "../commands/ids";
@@ -15,7 +15,7 @@ export class EngineStatusBar extends Disposable {
   private busyTimer?: ReturnType<typeof setTimeout>;
   private shownKind?: EngineState["kind"];
 
-  constructor(private readonly engine: LocalModelEngine) {
+  constructor(private readonly engine: Engine) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem("slm.status", vscode.StatusBarAlignment.Right, 100));
     this.item.name = "SLM Assistant";

@@ -6,7 +6,7 @@ import { resolveTemplate, SYSTEM_PROMPT } from "../../src/chat/chatTemplate";
 import { ChatHistory, type KeyValueStore } from "../../src/chat/history";
 import type { HostMessage } from "../../src/chat/protocol";
 import { DEFAULT_CHAT_SETTINGS } from "../../src/chat/settings";
-import { LocalModelEngine } from "../../src/engine/engine";
+import { LocalEngine } from "../../src/engine/local/localEngine";
 import type { MachineFacts } from "../../src/engine/settings";
 import type { RawEngineSettings } from "../../src/engine/types";
 import { tinyModel } from "../support/models";
@@ -38,14 +38,14 @@ const ANSWER = [
 ].join("\n");
 const LONG_ANSWER = `${"Streaming a long answer, token by token. ".repeat(22)}The end.`;
 
-async function engineWith(model: string, contextSize?: number): Promise<LocalModelEngine> {
-  const engine = new LocalModelEngine({ machine, log: () => undefined });
+async function engineWith(model: string, contextSize?: number): Promise<LocalEngine> {
+  const engine = new LocalEngine({ machine, log: () => undefined });
   await engine.configure(settings(model, contextSize));
   assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
   return engine;
 }
 
-function ask(engine: LocalModelEngine, question: string, extra: Partial<Parameters<typeof runChat>[1]> = {}): Promise<ChatResult> {
+function ask(engine: LocalEngine, question: string, extra: Partial<Parameters<typeof runChat>[1]> = {}): Promise<ChatResult> {
   return runChat(engine, {
     history: [],
     question,
@@ -58,7 +58,7 @@ function ask(engine: LocalModelEngine, question: string, extra: Partial<Paramete
 
 describe("chat on generated models (real node-llama-cpp)", function () {
   this.timeout(180_000);
-  const engines: LocalModelEngine[] = [];
+  const engines: LocalEngine[] = [];
   after(async () => {
     for (const engine of engines) await engine.dispose();
   });
@@ -265,7 +265,7 @@ describe("chat on generated models (real node-llama-cpp)", function () {
     });
 
     it("answers with a clear error and an action when no model is loaded", async () => {
-      const engine = new LocalModelEngine({ machine, log: () => undefined });
+      const engine = new LocalEngine({ machine, log: () => undefined });
       engines.push(engine);
       const posted: HostMessage[] = [];
       const service = new ChatService(engine, new ChatHistory(new MapStore()), () => DEFAULT_CHAT_SETTINGS);

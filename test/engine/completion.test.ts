@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as os from "node:os";
-import { LocalModelEngine } from "../../src/engine/engine";
+import { LocalEngine } from "../../src/engine/local/localEngine";
 import { CompletionPipeline } from "../../src/completion/pipeline";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings } from "../../src/completion/types";
 import * as fs from "node:fs";
@@ -42,8 +42,8 @@ function requestFor(lines: string[], line: number, character: number, languageId
   };
 }
 
-async function engineFor(modelPath: string): Promise<LocalModelEngine> {
-  const engine = new LocalModelEngine({ machine, log: () => undefined });
+async function engineFor(modelPath: string): Promise<LocalEngine> {
+  const engine = new LocalEngine({ machine, log: () => undefined });
   await engine.configure({ modelPath, threads: 1, contextSize: 4096, gpu: "off", flashAttention: true });
   assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
   return engine;
@@ -58,7 +58,7 @@ const sourceFile = Array.from({ length: 300 }, (_, i) => `export function helper
 
 describe("completion pipeline on the tiny model (real engine)", function () {
   this.timeout(120_000);
-  let engine: LocalModelEngine;
+  let engine: LocalEngine;
   let settings = settingsWith();
   let pipeline: CompletionPipeline;
 

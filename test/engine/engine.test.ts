@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EngineUnavailableError, LocalModelEngine, type LogLevel } from "../../src/engine/engine";
+import { EngineUnavailableError, type LogLevel } from "../../src/engine/api";
+import { LocalEngine } from "../../src/engine/local/localEngine";
 import type { MachineFacts } from "../../src/engine/settings";
 import type { EngineState, ModelProblemCode, RawEngineSettings } from "../../src/engine/types";
 import {
@@ -22,14 +23,14 @@ function settings(modelPath: string, overrides: Partial<RawEngineSettings> = {})
   return { modelPath, threads: 1, contextSize: 512, gpu: "off", flashAttention: true, ...overrides };
 }
 
-function createEngine(logs: string[] = []): LocalModelEngine {
-  return new LocalModelEngine({ machine, log: (level: LogLevel, message: string) => logs.push(`${level}: ${message}`) });
+function createEngine(logs: string[] = []): LocalEngine {
+  return new LocalEngine({ machine, log: (level: LogLevel, message: string) => logs.push(`${level}: ${message}`) });
 }
 
 describe("engine on a generated model (real node-llama-cpp)", function () {
   this.timeout(120_000);
   let tiny: string;
-  let engine: LocalModelEngine;
+  let engine: LocalEngine;
   const states: EngineState[] = [];
 
   before(async () => {
@@ -151,7 +152,7 @@ describe("engine bad input: a clear message naming the file, then a good model s
   after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
   async function expectProblem(file: string, code: ModelProblemCode, message: RegExp, freeMemory?: () => number): Promise<void> {
-    const engine = new LocalModelEngine({ machine, log: () => undefined, freeMemory });
+    const engine = new LocalEngine({ machine, log: () => undefined, freeMemory });
     try {
       await engine.configure(settings(file));
       assert.equal(engine.state.kind, "error", `expected an error for ${file}`);
@@ -229,7 +230,7 @@ describe("engine bad input: a clear message naming the file, then a good model s
       return { atMs: at, busyMs: busy, ownMs: 0 };
     };
     const logs: string[] = [];
-    const engine = new LocalModelEngine({ machine: { ...machine, physicalCores: 2 }, sampleCpu, log: (level, message) => logs.push(`${level}: ${message}`) });
+    const engine = new LocalEngine({ machine: { ...machine, physicalCores: 2 }, sampleCpu, log: (level, message) => logs.push(`${level}: ${message}`) });
     const maxThreads = () => engine.withSession("completion", undefined, async ({ llama }) => llama.maxThreads, () => -1);
     const until = (test: (state: EngineState) => boolean) =>
       new Promise<void>((resolve, reject) => {

@@ -10,7 +10,7 @@ import { detectModelFim } from "../../src/completion/modelFim";
 import { CompletionPipeline } from "../../src/completion/pipeline";
 import type { FimFamilyId } from "../../src/completion/fim";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings } from "../../src/completion/types";
-import { LocalModelEngine } from "../../src/engine/engine";
+import { LocalEngine } from "../../src/engine/local/localEngine";
 import { FAMILY_MODELS, type FamilyId } from "../support/gguf/families";
 import { familyModel } from "../support/models";
 
@@ -71,12 +71,12 @@ describe("model families (tiny random-weight models, real node-llama-cpp)", func
   for (const family of FAMILY_MODELS) {
     const expected = EXPECTED[family.id];
     describe(`${family.standsFor}: ${family.architecture}, tokenizer ${family.tokenizer}`, () => {
-      let engine: LocalModelEngine;
+      let engine: LocalEngine;
       let modelPath: string;
 
       before(async () => {
         modelPath = await familyModel(family.id);
-        engine = new LocalModelEngine({ machine, log: () => undefined });
+        engine = new LocalEngine({ machine, log: () => undefined });
         await engine.configure({ modelPath, threads: 1, contextSize: 1024, gpu: "off", flashAttention: true });
       });
       after(() => engine?.dispose());

@@ -1,13 +1,13 @@
 import * as assert from "node:assert/strict";
 import * as os from "node:os";
 import { runChat } from "../../src/chat/chatRunner";
-import { LocalModelEngine } from "../../src/engine/engine";
+import { LocalEngine } from "../../src/engine/local/localEngine";
 import type { EngineState } from "../../src/engine/types";
 import { tinyModel } from "../support/models";
 
 const machine = { logicalCores: os.availableParallelism(), physicalCores: 1, homeDir: os.homedir() };
 
-function nextState(engine: LocalModelEngine, kind: EngineState["kind"], timeoutMs = 10_000): Promise<EngineState> {
+function nextState(engine: LocalEngine, kind: EngineState["kind"], timeoutMs = 10_000): Promise<EngineState> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${kind} state within ${timeoutMs} ms (state ${engine.state.kind})`)), timeoutMs);
     const subscription = engine.onDidChangeState((state) => {
@@ -21,12 +21,12 @@ function nextState(engine: LocalModelEngine, kind: EngineState["kind"], timeoutM
 
 describe("idle unload (real node-llama-cpp)", function () {
   this.timeout(60_000);
-  let engine: LocalModelEngine;
+  let engine: LocalEngine;
   let model: string;
 
   beforeEach(async () => {
     model = await tinyModel();
-    engine = new LocalModelEngine({ machine, log: () => undefined });
+    engine = new LocalEngine({ machine, log: () => undefined });
     await engine.configure({ modelPath: model, threads: 1, contextSize: 512, gpu: "off", flashAttention: true });
     assert.equal(engine.state.kind, "ready");
   });

@@ -4,8 +4,9 @@
 // engines loading the same file at once.
 import * as assert from "node:assert/strict";
 import * as os from "node:os";
-import { EngineUnavailableError, LocalModelEngine } from "../../src/engine/engine";
-import { getSharedLlama, importLlamaModule } from "../../src/engine/llamaRuntime";
+import { EngineUnavailableError } from "../../src/engine/api";
+import { LocalEngine } from "../../src/engine/local/localEngine";
+import { getSharedLlama, importLlamaModule } from "../../src/engine/local/llamaRuntime";
 import type { MachineFacts } from "../../src/engine/settings";
 import type { RawEngineSettings } from "../../src/engine/types";
 import { familyModel, foreignLoraAdapter, lyingHeaderModel, nonGgufFile, scriptedModel, tinyLoraAdapter, tinyModel } from "../support/models";
@@ -16,8 +17,8 @@ function settings(modelPath: string, overrides: Partial<RawEngineSettings> = {})
   return { modelPath, threads: 1, contextSize: 512, gpu: "off", flashAttention: true, ...overrides };
 }
 
-function createEngine(logs: string[] = [], extra: Partial<ConstructorParameters<typeof LocalModelEngine>[0]> = {}): LocalModelEngine {
-  return new LocalModelEngine({ machine, log: (level, message) => logs.push(`${level}: ${message}`), ...extra });
+function createEngine(logs: string[] = [], extra: Partial<ConstructorParameters<typeof LocalEngine>[0]> = {}): LocalEngine {
+  return new LocalEngine({ machine, log: (level, message) => logs.push(`${level}: ${message}`), ...extra });
 }
 
 const loads = (logs: readonly string[]) => logs.filter((line) => line.startsWith("info: Loaded "));

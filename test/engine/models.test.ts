@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { totalmem } from "node:os";
 import type { Llama, LlamaModel, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
-import { getSharedLlama, onLlamaLog } from "../../src/engine/llamaRuntime";
+import { getSharedLlama, onLlamaLog } from "../../src/engine/local/llamaRuntime";
 import {
   emptyFile,
   nonGgufFile,

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
-import { LocalModelEngine } from "../../src/engine/engine";
+import { LocalEngine } from "../../src/engine/local/localEngine";
 import { checkModelAllowed, type HashCacheStore } from "../../src/engine/modelHash";
 import { tinyModel } from "../support/models";
 
@@ -27,7 +27,7 @@ describe("model allowlist in the engine (real node-llama-cpp)", function () {
     let allowed = new Set(["0".repeat(64)]);
     const hashed: boolean[] = [];
     const store = new MapStore();
-    const engine = new LocalModelEngine({
+    const engine = new LocalEngine({
       machine,
       log: () => undefined,
       checkModel: async (file, signal) => {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { buildPrompt, describeTrimming, QUESTION_CUT_MARKER, type PromptMessage } from "../../src/chat/prompt";
+import { buildPrompt, describeTrimming, QUESTION_CUT_MARKER, type PromptMessage } from "../../src/engine/chatPrompt";
 
 // A stand-in for the template + tokenizer: 4 tokens of markup per message, one token per word.
 const measure = (messages: readonly PromptMessage[]) =>

@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import type { CompletionApi } from "../../api";
-import type { LocalModelEngine } from "../../engine/engine";
+import type { Engine } from "../../engine/api";
 import { Commands } from "../../commands/ids";
 import { Disposable } from "../../util/dispose";
 import { languageEnabled } from "../gates";
@@ -30,7 +30,7 @@ export class CompletionFeature extends Disposable {
   private modelCallCount = 0;
 
   constructor(
-    private readonly engine: LocalModelEngine,
+    private readonly engine: Engine,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();

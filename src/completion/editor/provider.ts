@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import { Commands } from "../../commands/ids";
-import type { LocalModelEngine } from "../../engine/engine";
+import type { Engine } from "../../engine/api";
 import { AdaptiveDebounce, sleep } from "../debounce";
 import { gateRequest } from "../gates";
 import type { CompletionPipeline } from "../pipeline";
@@ -17,7 +17,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
 
   constructor(
     private readonly pipeline: CompletionPipeline,
-    private readonly engine: LocalModelEngine,
+    private readonly engine: Engine,
     private readonly settings: () => CompletionSettings,
     private readonly status: CompletionStatusItem,
     private readonly log: vscode.LogOutputChannel,

@@ -1,45 +1,29 @@
-import type { LocalModelEngine } from "../engine/engine";
-import { measureWith, resolveTemplate, SYSTEM_PROMPT, toHistoryItems } from "./chatTemplate";
-import { buildPrompt, describeTrimming, type PromptMessage } from "./prompt";
-
-export interface ChatRequest {
-  /** Earlier turns, oldest first (without the new question). */
-  readonly history: readonly PromptMessage[];
-  readonly question: string;
-  readonly maxAnswerTokens: number;
-  readonly temperature: number;
-  readonly signal: AbortSignal;
-  readonly onText?: (text: string) => void;
-  readonly system?: string;
-}
-
-export type ChatStopReason = "eogToken" | "stopGenerationTrigger" | "customStopTrigger" | "functionCalls" | "maxTokens" | "abort";
-
-export interface ChatResult {
-  readonly text: string;
-  readonly stopReason: ChatStopReason;
-  readonly generatedTokens: number;
-  readonly promptTokens: number;
-  readonly timeToFirstTokenMs: number;
-  readonly durationMs: number;
-  /** Generation speed after the first token. */
-  readonly tokensPerSecond: number;
-  /** What the user should be told about this answer (trimmed history, default template…). */
-  readonly notes: readonly string[];
-}
+import type { ChatRequest, ChatResult, ChatStopReason, RequestOptions } from "../api";
+import { buildPrompt, describeTrimming, SYSTEM_PROMPT } from "../chatPrompt";
+import { measureWith, resolveTemplate, toHistoryItems } from "./chatTemplate";
+import type { LlamaContextSequence, LlamaModel, LlamaModule } from "./llamaRuntime";
 
 /** The chat lane yields to completion requests when both want the same batch. */
 const CHAT_EVALUATION_PRIORITY = 1;
 /** Tokens kept free beyond the answer, so a template's closing tokens always fit. */
 const SAFETY_TOKENS = 8;
 
+export interface ChatSession {
+  readonly module: LlamaModule;
+  readonly model: LlamaModel;
+  readonly sequence: LlamaContextSequence;
+}
+
 /**
- * Answers one question on the engine's chat lane (its own context sequence, so the completion
- * cache survives), with the model's chat template, the history trimmed to the context, and the
- * answer streamed through `onText`. Settles within a tick of `signal` aborting, with the partial
- * answer. Knows nothing of VS Code.
+ * Answers one question on the chat lane's sequence (its own, so the completion cache survives),
+ * with the model's chat template, the history trimmed to the context, and the answer streamed
+ * through `onText`. `partial()` gives what was answered so far, for an abort.
  */
-export function runChat(engine: Pick<LocalModelEngine, "withSession">, request: ChatRequest): Promise<ChatResult> {
+export function startChat(
+  session: ChatSession,
+  request: ChatRequest,
+  options: RequestOptions & { readonly signal: AbortSignal },
+): { readonly done: Promise<ChatResult>; readonly partial: () => ChatResult } {
   const started = performance.now();
   let text = "";
   let generatedTokens = 0;
@@ -64,10 +48,7 @@ export function runChat(engine: Pick<LocalModelEngine, "withSession">, request: 
     };
   };
 
-  return engine.withSession(
-    "chat",
-    request.signal,
-    async ({ module, model, sequence }) => {
+  const run = async ({ module, model, sequence }: ChatSession): Promise<ChatResult> => {
       const template = resolveTemplate(module, model);
       if (template.notice) notes.push(template.notice);
       const contextSize = sequence.context.contextSize;
@@ -90,7 +71,7 @@ export function runChat(engine: Pick<LocalModelEngine, "withSession">, request: 
       const meteredBefore = sequence.tokenMeter.usedOutputTokens;
       try {
         const response = await chat.generateResponse(toHistoryItems(prompt.messages, true), {
-          signal: request.signal,
+          signal: options.signal,
           stopOnAbortSignal: true,
           maxTokens: Math.max(1, Math.min(request.maxAnswerTokens, contextSize - prompt.promptTokens - SAFETY_TOKENS)),
           temperature: request.temperature,
@@ -102,7 +83,7 @@ export function runChat(engine: Pick<LocalModelEngine, "withSession">, request: 
           },
           onTextChunk: (chunk) => {
             text += chunk;
-            request.onText?.(chunk);
+            options.onText?.(chunk);
           },
         });
         // The streamed text is what the user saw; the library's final text can differ only in
@@ -110,7 +91,7 @@ export function runChat(engine: Pick<LocalModelEngine, "withSession">, request: 
         if (response.response.length > text.length && response.response.startsWith(text)) {
           const rest = response.response.slice(text.length);
           text = response.response;
-          request.onText?.(rest);
+          options.onText?.(rest);
         }
         const endOfTurnToken = response.metadata.stopReason === "eogToken" ? 1 : 0;
         generatedTokens = sequence.tokenMeter.usedOutputTokens - meteredBefore - endOfTurnToken;
@@ -118,7 +99,6 @@ export function runChat(engine: Pick<LocalModelEngine, "withSession">, request: 
       } finally {
         chat.dispose({ disposeSequence: false });
       }
-    },
-    () => result("abort"),
-  );
+  };
+  return { done: run(session), partial: () => result("abort") };
 }

@@ -3,11 +3,20 @@
  * comes from `measure`, which the caller implements with the model's own chat template and
  * tokenizer (see chatTemplate.ts), so what is counted is exactly what the model will read.
  */
+import type { PromptMessage } from "./api";
 
-export interface PromptMessage {
-  readonly role: "system" | "user" | "assistant";
-  readonly text: string;
-}
+export type { PromptMessage } from "./api";
+
+/**
+ * What the model is told before every conversation. Short on purpose: small models follow a
+ * few plain sentences better than the library's long generic default.
+ */
+export const SYSTEM_PROMPT = [
+  "You are a coding assistant running locally inside the user's code editor.",
+  "Answer questions about code clearly and briefly. Use Markdown; put code in fenced blocks with a language tag.",
+  "When asked to explain code, say what it does and why, then point out anything surprising or risky.",
+  "If you are not sure, say so.",
+].join(" ");
 
 export interface PromptInput {
   readonly system: string;

@@ -1,20 +1,9 @@
 import type * as NodeLlamaCpp from "node-llama-cpp" with { "resolution-mode": "import" };
-import type { LlamaModel, LlamaModule } from "../engine/llamaRuntime";
-import type { PromptMessage } from "./prompt";
+import type { LlamaModel, LlamaModule } from "./llamaRuntime";
+import type { PromptMessage } from "../api";
 
 export type ChatWrapper = NodeLlamaCpp.ChatWrapper;
 export type ChatHistoryItem = NodeLlamaCpp.ChatHistoryItem;
-
-/**
- * What the model is told before every conversation. Short on purpose: small models follow a
- * few plain sentences better than the library's long generic default.
- */
-export const SYSTEM_PROMPT = [
-  "You are a coding assistant running locally inside the user's code editor.",
-  "Answer questions about code clearly and briefly. Use Markdown; put code in fenced blocks with a language tag.",
-  "When asked to explain code, say what it does and why, then point out anything surprising or risky.",
-  "If you are not sure, say so.",
-].join(" ");
 
 export interface ResolvedTemplate {
   readonly wrapper: ChatWrapper;

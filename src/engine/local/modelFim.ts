@@ -1,6 +1,6 @@
 import * as path from "node:path";
-import type { LlamaModel, Token } from "../engine/llamaRuntime";
-import { detectFimFormat, type FimDetection, type FimModelInfo } from "./fim";
+import { detectFimFormat, type FimDetection, type FimModelInfo } from "../../models/fimFormat";
+import type { LlamaModel, Token } from "./llamaRuntime";
 
 /** Reads what FIM detection needs from a loaded model: token texts by the ids its GGUF names. */
 export function fimInfoOf(model: LlamaModel, modelPath: string): FimModelInfo {

@@ -1,8 +1,8 @@
 import * as path from "node:path";
-import { readModelInfo } from "./modelInfo";
-import { checkModelFile } from "./preflight";
-import { fileLabel, ModelProblem } from "./problems";
-import type { LoraAdapterSetting, ModelSummary } from "./types";
+import { readModelInfo } from "../modelInfo";
+import { checkModelFile } from "../preflight";
+import { fileLabel, ModelProblem } from "../problems";
+import type { LoraAdapterSetting, ModelSummary } from "../types";
 
 /**
  * Checks each LoRA adapter before llama.cpp sees it: the file exists, is a GGUF LoRA adapter

@@ -1,5 +1,19 @@
 import * as os from "node:os";
-import { Emitter } from "./events";
+import {
+  EngineUnavailableError,
+  abortError,
+  type ChatRequest,
+  type ChatResult,
+  type Engine,
+  type FillRequest,
+  type FillResult,
+  type GenerateRequest,
+  type GenerationResult,
+  type LaneFacts,
+  type LogLevel,
+  type RequestOptions,
+} from "../api";
+import { Emitter } from "../events";
 import {
   getSharedLlama,
   importLlamaModule,
@@ -11,23 +25,21 @@ import {
   type LlamaContextSequence,
   type LlamaModel,
   type LlamaModule,
-  type Token,
 } from "./llamaRuntime";
-import { LogBuffer } from "./logBuffer";
-import { checkModelFile } from "./preflight";
-import { formatBytes } from "../util/bytes";
-import { type CpuSample, LoadAwareThreads } from "./cpuLoad";
-import { ModelProblem, explainLoadFailure, fileLabel, modelDisplayName } from "./problems";
+import { LogBuffer } from "../logBuffer";
+import { checkModelFile } from "../preflight";
+import { formatBytes } from "../../util/bytes";
+import { type CpuSample, LoadAwareThreads } from "../cpuLoad";
+import { ModelProblem, explainLoadFailure, fileLabel, modelDisplayName } from "../problems";
 import { adapterProblem, checkAdapters, isAdapterFailure } from "./adapters";
-import { largestFittingContext, type MemoryNeeds } from "./fit";
-import { readModelInfo } from "./modelInfo";
-import { roleWarnings } from "./modelRoles";
-import { fitContextToModel, MIN_CONTEXT_SIZE, resolveEngineSettings, type MachineFacts } from "./settings";
-import { LANES, type EngineError, type EngineSettings, type EngineState, type Lane, type LaneModel, type ModelSummary, type RawEngineSettings } from "./types";
-
-export type { Lane } from "./types";
-
-export type LogLevel = "debug" | "info" | "warn" | "error";
+import { largestFittingContext, type MemoryNeeds } from "../fit";
+import { readModelInfo } from "../modelInfo";
+import { roleWarnings } from "../modelRoles";
+import { fitContextToModel, MIN_CONTEXT_SIZE, resolveEngineSettings, type MachineFacts } from "../settings";
+import { LANES, type EngineError, type EngineSettings, type EngineState, type Lane, type LaneModel, type ModelSummary, type RawEngineSettings } from "../types";
+import { startChat } from "./chat";
+import { runFill } from "./fill";
+import { detectModelFim } from "./modelFim";
 
 export interface EngineDeps {
   readonly machine: MachineFacts;
@@ -48,28 +60,11 @@ export interface EngineDeps {
   readonly sampleCpu?: () => CpuSample;
 }
 
-export interface GenerateOptions {
+export interface GenerateOptions extends RequestOptions {
   readonly maxTokens?: number;
-  readonly signal?: AbortSignal;
-  readonly onText?: (text: string) => void;
   readonly stopTriggers?: readonly string[];
   readonly temperature?: number;
   readonly seed?: number;
-}
-
-export interface GenerationResult {
-  readonly text: string;
-  readonly stopReason: "eogToken" | "stopGenerationTrigger" | "customStopTrigger" | "maxTokens" | "abort";
-  readonly generatedTokens: number;
-  readonly durationMs: number;
-}
-
-/** Why a request could not run; `message` is for the user. */
-export class EngineUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "EngineUnavailableError";
-  }
 }
 
 export interface Session {
@@ -106,6 +101,8 @@ interface Slot {
   readonly lanes: readonly Lane[];
   readonly model: LoadedModel;
   readonly context: LoadedContext;
+  /** Read once per load, on first use. */
+  readonly facts: Map<Lane, LaneFacts>;
 }
 
 /** A model file checked and read, ready for the fit check and the load. */
@@ -125,7 +122,7 @@ interface PreparedModel {
  * (reloading only what a change needs), reports every state, and serves one request per lane at
  * a time. Knows nothing of VS Code.
  */
-export class LocalModelEngine {
+export class LocalEngine implements Engine {
   private readonly stateEmitter = new Emitter<EngineState>();
   readonly onDidChangeState = this.stateEmitter.event;
 
@@ -164,16 +161,6 @@ export class LocalModelEngine {
     return this.currentState;
   }
 
-  /** The completion model's summary (else the chat model's). */
-  get modelSummary(): ModelSummary | undefined {
-    return this.slots[0]?.model.summary;
-  }
-
-  /** Every loaded model with the features that run on it. */
-  get loadedModels(): readonly { readonly lanes: readonly Lane[]; readonly summary: ModelSummary }[] {
-    return this.slots.map((slot) => ({ lanes: slot.lanes, summary: slot.model.summary }));
-  }
-
   /** Applies new settings; resolves when the resulting load (if any) has finished or failed. */
   configure(raw: RawEngineSettings): Promise<void> {
     const { settings, notices } = resolveEngineSettings(raw, this.deps.machine);
@@ -196,34 +183,89 @@ export class LocalModelEngine {
     return this.enqueueApply(this.settings, this.settingNotices, true);
   }
 
-  /** Waits for a pending load, then tokenizes with the vocabulary of the lane's model. */
-  async tokenize(text: string, specialTokens = false, lane: Lane = "completion"): Promise<Token[]> {
+  async tokenize(lane: Lane, text: string, specialTokens = false): Promise<number[]> {
     const model = await this.readyModel(lane);
     return model.tokenize(text, specialTokens);
   }
 
-  async detokenize(tokens: readonly Token[], lane: Lane = "completion"): Promise<string> {
+  async detokenize(lane: Lane, tokens: readonly number[]): Promise<string> {
     const model = await this.readyModel(lane);
-    return model.detokenize(tokens);
+    return model.detokenize(tokens as Parameters<LlamaModel["detokenize"]>[0]);
   }
 
-  /** Plain completion of text or tokens on the lane's sequence. */
-  generate(lane: Lane, input: string | readonly Token[], options: GenerateOptions = {}): Promise<GenerationResult> {
-    return this.generateWith(lane, options, (completion, generationOptions) =>
-      completion.generateCompletionWithMeta(input as Token[] | string, generationOptions),
+  async laneFacts(lane: Lane): Promise<LaneFacts> {
+    const model = await this.readyModel(lane);
+    const slot = this.slotFor(lane);
+    if (!slot) throw new EngineUnavailableError("The model was unloaded while the request waited.");
+    let facts = slot.facts.get(lane);
+    if (!facts) {
+      facts = {
+        lane,
+        modelPath: slot.path,
+        name: slot.model.summary.name,
+        contextSize: slot.context.contextSize,
+        fim: detectModelFim(model, slot.path),
+        chatTemplate: slot.model.chatTemplate,
+      };
+      slot.facts.set(lane, facts);
+    }
+    return facts;
+  }
+
+  /** Plain completion of a text on the lane's sequence. */
+  generate(request: GenerateRequest, options: RequestOptions = {}): Promise<GenerationResult> {
+    const startedAt = performance.now();
+    let partial = "";
+    let generatedTokens = 0;
+    return this.withSession(
+      request.lane,
+      options.signal,
+      async ({ module, sequence }, signal) => {
+        const completion = new module.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+        try {
+          const response = await completion.generateCompletionWithMeta(request.prompt, {
+            maxTokens: request.maxTokens,
+            signal,
+            stopOnAbortSignal: true,
+            temperature: request.temperature ?? 0,
+            seed: request.seed,
+            customStopTriggers: request.stopTriggers ? [...request.stopTriggers] : undefined,
+            onToken: (tokens) => {
+              generatedTokens += tokens.length;
+            },
+            onTextChunk: (text) => {
+              partial += text;
+              options.onText?.(text);
+            },
+          });
+          return { text: response.response, stopReason: response.metadata.stopReason, generatedTokens, durationMs: performance.now() - startedAt };
+        } finally {
+          completion.dispose({ disposeSequence: false });
+        }
+      },
+      () => ({ text: partial, stopReason: "abort", generatedTokens, durationMs: performance.now() - startedAt }),
     );
   }
 
-  /** Fill-in-the-middle with the model's own FIM tokens. */
-  infill(lane: Lane, prefix: string, suffix: string, options: GenerateOptions = {}): Promise<GenerationResult> {
-    return this.generateWith(lane, options, (completion, generationOptions) => {
-      if (!completion.infillSupported) {
-        throw new EngineUnavailableError(
-          `${this.slotFor(lane)?.model.summary.name ?? "This model"} has no fill-in-the-middle tokens, so it cannot complete code between a prefix and a suffix. Choose a code model such as Qwen2.5-Coder (base).`,
-        );
-      }
-      return completion.generateInfillCompletionWithMeta(prefix, suffix, generationOptions);
-    });
+  /** Fill-in-the-middle on the completion lane, reusing its KV cache. */
+  fill(request: FillRequest, options: RequestOptions = {}): Promise<FillResult> {
+    const aborted: FillResult = { text: "", stopReason: "abort", promptTokens: 0, reusedTokens: 0, evaluatedTokens: 0, generatedTokens: 0, evalMs: 0, generateMs: 0 };
+    return this.withSession("completion", options.signal, ({ model, sequence }, signal) => runFill(model, sequence, request, signal), () => aborted);
+  }
+
+  /** One chat answer on the chat lane, streamed through `onText`. */
+  chat(request: ChatRequest, options: RequestOptions = {}): Promise<ChatResult> {
+    let partial: (() => ChatResult) | undefined;
+    return this.withSession(
+      "chat",
+      options.signal,
+      (session, signal) => {
+        const run = startChat(session, request, { ...options, signal });
+        partial = run.partial;
+        return run.done;
+      },
+      () => partial?.() ?? emptyChatResult(),
+    );
   }
 
   /**
@@ -233,7 +275,7 @@ export class LocalModelEngine {
   async withSession<T>(
     lane: Lane,
     signal: AbortSignal | undefined,
-    work: (session: Session) => Promise<T>,
+    work: (session: Session, signal: AbortSignal) => Promise<T>,
     onAbort: () => T,
   ): Promise<T> {
     throwIfAborted(signal);
@@ -244,7 +286,9 @@ export class LocalModelEngine {
       const session = this.sessionFor(lane);
       this.activeRequests++;
       this.refreshBusy();
-      settled = work(session);
+      // Ends with the caller's signal, or when the context goes away under the request.
+      const combined = signal ? AbortSignal.any([signal, this.requestsAbort.signal]) : this.requestsAbort.signal;
+      settled = work(session, combined);
     } catch (error) {
       release();
       throw error;
@@ -389,7 +433,7 @@ export class LocalModelEngine {
       const model = loaded.get(wanted.path);
       if (!model) continue;
       const context = await attempt(wanted.path, () => this.createContext(model, wanted, next, signal));
-      if (context) this.slots.push({ path: wanted.path, lanes: wanted.lanes, model, context });
+      if (context) this.slots.push({ path: wanted.path, lanes: wanted.lanes, model, context, facts: new Map() });
       else await model.instance.dispose().catch(() => undefined);
     }
     if (this.slots.length === 0) throw failed.values().next().value;
@@ -673,6 +717,7 @@ export class LocalModelEngine {
       flashAttention: first.context.flashAttention,
       laneErrors: Object.keys(this.laneErrors).length > 0 ? { ...this.laneErrors } : undefined,
       loraAdapters: this.settings?.loraAdapters.length ? this.settings.loraAdapters : undefined,
+      models: this.slots.map((slot) => ({ lanes: slot.lanes, summary: slot.model.summary })),
       notices: [...notices, ...this.loadNotices()],
     });
   }
@@ -718,53 +763,6 @@ export class LocalModelEngine {
   }
 
   // ---- requests ------------------------------------------------------------------------------
-
-  private async generateWith(
-    lane: Lane,
-    options: GenerateOptions,
-    start: (
-      completion: InstanceType<LlamaModule["LlamaCompletion"]>,
-      generationOptions: Parameters<InstanceType<LlamaModule["LlamaCompletion"]>["generateCompletion"]>[1] & object,
-    ) => Promise<{ response: string; metadata: { stopReason: GenerationResult["stopReason"] } }>,
-  ): Promise<GenerationResult> {
-    const startedAt = performance.now();
-    let partial = "";
-    let generatedTokens = 0;
-    return this.withSession(
-      lane,
-      options.signal,
-      async ({ module, sequence }) => {
-        const completion = new module.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-        try {
-          const signal = options.signal ? AbortSignal.any([options.signal, this.requestsAbort.signal]) : this.requestsAbort.signal;
-          const response = await start(completion, {
-            maxTokens: options.maxTokens,
-            signal,
-            stopOnAbortSignal: true,
-            temperature: options.temperature ?? 0,
-            seed: options.seed,
-            customStopTriggers: options.stopTriggers ? [...options.stopTriggers] : undefined,
-            onToken: (tokens) => {
-              generatedTokens += tokens.length;
-            },
-            onTextChunk: (text) => {
-              partial += text;
-              options.onText?.(text);
-            },
-          });
-          return {
-            text: response.response,
-            stopReason: response.metadata.stopReason,
-            generatedTokens,
-            durationMs: performance.now() - startedAt,
-          };
-        } finally {
-          completion.dispose({ disposeSequence: false });
-        }
-      },
-      () => ({ text: partial, stopReason: "abort", generatedTokens, durationMs: performance.now() - startedAt }),
-    );
-  }
 
   private async readyModel(lane: Lane): Promise<LlamaModel> {
     await this.applying.catch(() => undefined);
@@ -912,12 +910,6 @@ function rethrowFor(file: string): (error: unknown) => never {
   };
 }
 
-export function abortError(): Error {
-  const error = new Error("The request was cancelled.");
-  error.name = "AbortError";
-  return error;
-}
-
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError();
 }
@@ -937,4 +929,8 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined, 
     signal.addEventListener("abort", listener, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", listener));
   });
+}
+
+function emptyChatResult(): ChatResult {
+  return { text: "", stopReason: "abort", generatedTokens: 0, promptTokens: 0, timeToFirstTokenMs: 0, durationMs: 0, tokensPerSecond: 0, notes: [] };
 }

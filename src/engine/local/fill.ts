@@ -1,0 +1,155 @@
+import type { FillRequest, FillResult, PromptPiece } from "../api";
+import type { LlamaContextSequence, LlamaModel, Token } from "./llamaRuntime";
+
+/** Prompt evaluation runs in slices this long so an abort takes effect between them. */
+const EVAL_SLICE = 128;
+/** Tokens kept free after the prompt beyond the generation cap. */
+const CONTEXT_MARGIN = 8;
+
+/** Tokenized long pieces (prefix, suffix, chunks: the stable ones) per model, so a keystroke re-tokenizes little. */
+const tokenCaches = new WeakMap<LlamaModel, Map<string, Token[]>>();
+
+/**
+ * Runs one fill-in-the-middle request on a context sequence: tokenizes the pieces, fits them to
+ * the context, reuses the KV cache for the longest common token prefix with whatever the sequence
+ * holds (previous prompt plus its generated tokens), so typing forward evaluates only the new
+ * tokens, then generates greedily until a stop rule fires.
+ */
+export async function runFill(model: LlamaModel, sequence: LlamaContextSequence, request: FillRequest, signal: AbortSignal): Promise<FillResult> {
+  const tokenized = tokenizePieces(model, request.pieces);
+  const limit = sequence.context.contextSize - request.maxTokens - CONTEXT_MARGIN;
+  const prompt = tokenized.length <= limit ? tokenized : [tokenized[0]!, ...tokenized.slice(tokenized.length - limit + 1)];
+  const cutFromTokens = prompt.length < tokenized.length ? tokenized.length : undefined;
+  const reusedBefore = Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1);
+
+  const slicesStarted = performance.now();
+  await evaluateInSlices(sequence, prompt, signal);
+  const slicesMs = performance.now() - slicesStarted;
+  const result = await generate(model, sequence, prompt, request, signal);
+  const common = Math.min(reusedBefore, result.promptTokens);
+  // Reported against what the sequence held before this request, the sliced evaluation included.
+  const reusedTokens = request.evaluateOnly ? common : reusedBefore;
+  const evaluatedTokens = request.evaluateOnly ? result.reusedTokens + result.evaluatedTokens - common : result.promptTokens - reusedBefore;
+  return { ...result, reusedTokens, evaluatedTokens, evalMs: result.evalMs + slicesMs, ...(cutFromTokens ? { cutFromTokens } : {}) };
+}
+
+function tokenizePieces(model: LlamaModel, pieces: readonly PromptPiece[]): Token[] {
+  let cache = tokenCaches.get(model);
+  if (!cache) tokenCaches.set(model, (cache = new Map()));
+  const tokens: Token[] = [];
+  for (const piece of pieces) {
+    const special = "special" in piece;
+    const text = special ? piece.special : piece.text;
+    const trim = !special && piece.trimLeadingSpace === true;
+    const key = `${special ? "S" : trim ? "T" : "L"}${text}`;
+    let pieceTokens = cache.get(key);
+    if (!pieceTokens) {
+      pieceTokens = special ? model.tokenize(text, true) : model.tokenize(text, false, trim ? "trimLeadingSpace" : undefined);
+      if (text.length > 64) {
+        cache.set(key, pieceTokens);
+        if (cache.size > 32) cache.delete(cache.keys().next().value!);
+      }
+    }
+    tokens.push(...pieceTokens);
+  }
+  return tokens;
+}
+
+/** Evaluates all but the last few prompt tokens in slices, so an abort is honoured between them. */
+async function evaluateInSlices(sequence: LlamaContextSequence, tokens: readonly Token[], signal: AbortSignal): Promise<void> {
+  const common = sequence.compareContextTokens([...tokens]).firstDifferentIndex;
+  if (tokens.length - common <= EVAL_SLICE) return;
+  await sequence.adaptStateToTokens(tokens.slice(0, common), false);
+  let at = sequence.nextTokenIndex;
+  while (tokens.length - 1 - at > EVAL_SLICE) {
+    if (signal.aborted) return;
+    await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(at, at + EVAL_SLICE));
+    at += EVAL_SLICE;
+  }
+}
+
+async function generate(
+  model: LlamaModel,
+  sequence: LlamaContextSequence,
+  prompt: Token[],
+  request: FillRequest,
+  signal: AbortSignal,
+): Promise<Omit<FillResult, "cutFromTokens">> {
+  const common = sequence.compareContextTokens(prompt).firstDifferentIndex;
+  // At least one prompt token must be evaluated to get logits for the next token.
+  const reuse = request.evaluateOnly ? Math.min(common, prompt.length) : Math.min(common, prompt.length - 1);
+  await sequence.adaptStateToTokens(prompt.slice(0, reuse), false);
+  const reused = sequence.nextTokenIndex;
+  const toEvaluate = prompt.slice(reused);
+  const base = { promptTokens: prompt.length, reusedTokens: reused, evaluatedTokens: toEvaluate.length };
+
+  const started = performance.now();
+  if (request.evaluateOnly) {
+    // Leave the last token for the real request, which needs its logits.
+    const warm = toEvaluate.slice(0, Math.max(0, toEvaluate.length - 1));
+    if (warm.length > 0 && !signal.aborted) await sequence.evaluateWithoutGeneratingNewTokens(warm);
+    return { ...base, evaluatedTokens: warm.length, text: "", stopReason: "evaluated", generatedTokens: 0, evalMs: performance.now() - started, generateMs: 0 };
+  }
+
+  const stopTokens = stopTokenIds(model, request.stopTokens);
+  const generated: Token[] = [];
+  let text = "";
+  let stopReason: FillResult["stopReason"] = "maxTokens";
+  let firstTokenAt = 0;
+  for await (const token of sequence.evaluate(toEvaluate, { temperature: 0 })) {
+    const now = performance.now();
+    if (firstTokenAt === 0) firstTokenAt = now;
+    if (signal.aborted) {
+      stopReason = "abort";
+      break;
+    }
+    if (stopTokens.has(token) || model.isEogToken(token)) {
+      stopReason = "eog";
+      break;
+    }
+    generated.push(token);
+    text = model.detokenize(generated);
+    const cut = stopCut(text, request);
+    if (cut) {
+      text = text.slice(0, cut.index);
+      stopReason = cut.reason;
+      break;
+    }
+    if (generated.length >= request.maxTokens) break;
+    if (now - firstTokenAt > request.maxTimeMs) {
+      stopReason = "timeout";
+      break;
+    }
+  }
+  const ended = performance.now();
+  return {
+    ...base,
+    text: text.replace(/\uFFFD+$/, ""),
+    stopReason,
+    generatedTokens: generated.length,
+    evalMs: (firstTokenAt || ended) - started,
+    generateMs: firstTokenAt ? ended - firstTokenAt : 0,
+  };
+}
+
+function stopTokenIds(model: LlamaModel, texts: readonly string[]): ReadonlySet<Token> {
+  const ids = new Set<Token>();
+  for (const text of texts) {
+    const tokens = model.tokenize(text, true);
+    if (tokens.length === 1) ids.add(tokens[0]!);
+  }
+  return ids;
+}
+
+function stopCut(text: string, request: FillRequest): { index: number; reason: "stopString" | "newline" } | undefined {
+  let best: { index: number; reason: "stopString" | "newline" } | undefined;
+  for (const stop of request.stopStrings) {
+    const index = text.indexOf(stop);
+    if (index >= 0 && (!best || index < best.index)) best = { index, reason: "stopString" };
+  }
+  if (request.stopAtNewline) {
+    const newline = text.indexOf("\n");
+    if (newline >= 0 && (!best || newline < best.index)) best = { index: newline, reason: "newline" };
+  }
+  return best;
+}

@@ -1,0 +1,46 @@
+/**
+ * The engine's two hosts, for tests that must hold for both: `inProcess` (LocalEngine in the
+ * mocha process) and `process` (the same engine in a child process, over the IPC protocol).
+ */
+import * as path from "node:path";
+import type { Engine, GenerateRequest, GenerationResult, Lane, LogLevel, FillResult } from "../../src/engine/api";
+import { ProcessEngine, type ProcessEngineOptions } from "../../src/engine/host/processEngine";
+import { LocalEngine } from "../../src/engine/local/localEngine";
+import type { MachineFacts } from "../../src/engine/settings";
+import { buildFimPrompt } from "../../src/completion/prompt/fimPrompt";
+
+export type HostKind = "inProcess" | "process";
+export const HOSTS: readonly HostKind[] = ["inProcess", "process"];
+
+/** The compiled engine script next to this compiled test (out/src/engine/host/child.js). */
+export const ENGINE_SCRIPT = path.join(__dirname, "..", "..", "src", "engine", "host", "child.js");
+
+export interface TestEngineDeps {
+  readonly machine: MachineFacts;
+  readonly log?: (level: LogLevel, message: string) => void;
+  readonly checkModel?: (file: string, signal: AbortSignal) => Promise<void>;
+  readonly process?: Partial<ProcessEngineOptions>;
+}
+
+export function createTestEngine(host: HostKind, deps: TestEngineDeps): Engine {
+  const log = deps.log ?? (() => undefined);
+  if (host === "inProcess") return new LocalEngine({ machine: deps.machine, log, checkModel: deps.checkModel });
+  return new ProcessEngine({ scriptPath: ENGINE_SCRIPT, machine: deps.machine, log, checkModel: deps.checkModel, ...deps.process });
+}
+
+type GenerateOptions = Omit<GenerateRequest, "lane" | "prompt"> & { signal?: AbortSignal; onText?: (text: string) => void };
+
+/** engine.generate with the request and the options in one object, as the tests write it. */
+export function generate(engine: Pick<Engine, "generate">, lane: Lane, prompt: string, options: GenerateOptions = {}): Promise<GenerationResult> {
+  const { signal, onText, ...rest } = options;
+  return engine.generate({ lane, prompt, ...rest }, { signal, onText });
+}
+
+/** Fill-in-the-middle with the model's own FIM format, laid out as the completion pipeline does. */
+export async function infill(engine: Engine, prefix: string, suffix: string, maxTokens: number): Promise<FillResult> {
+  const facts = await engine.laneFacts("completion");
+  const format = facts.fim.format;
+  if (!format) throw new Error(facts.fim.refusal?.message ?? "no FIM");
+  const prompt = buildFimPrompt(format, { prefix, suffix }, { includeBos: true });
+  return engine.fill({ pieces: prompt.pieces, maxTokens, maxTimeMs: 60_000, stopTokens: prompt.stopTokens, stopStrings: prompt.stopStrings, stopAtNewline: false });
+}
