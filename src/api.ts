@@ -13,6 +13,8 @@ export interface SlmApi {
   readonly onDidChangeState: vscode.Event<EngineState>;
   /** Inline completion, as the editor sees it (for tests and diagnostics). */
   readonly completion?: CompletionApi;
+  /** The engine process's id, when the model runs in its own process (slm.engine.host: process). */
+  enginePid(): number | undefined;
   /** Resolves with the first state (current or future) of one of `kinds`. */
   waitFor(kinds: EngineStateKind | readonly EngineStateKind[], timeoutMs?: number): Promise<EngineState>;
 }
@@ -35,6 +37,7 @@ export function createApi(
     ...timing,
     completion,
     state: () => engine.state,
+    enginePid: () => (engine as { readonly pid?: number }).pid,
     onDidChangeState: emitter.event,
     waitFor(kinds, timeoutMs = 60_000) {
       const wanted = new Set(typeof kinds === "string" ? [kinds] : kinds);

@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import { SECTION } from "../config";
+import { Commands } from "./ids";
 
 /** Which feature(s) a chosen model is for. */
 export type ModelRole = "both" | "completion" | "chat";
@@ -15,8 +16,12 @@ export const ROLE_SETTING: Readonly<Record<ModelRole, string>> = { both: "modelP
 export async function useModel(file: string, role: ModelRole, log?: vscode.LogOutputChannel): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
   const key = ROLE_SETTING[role];
+  const unchanged = config.inspect<string>(key)?.globalValue === file;
   await config.update(key, file, vscode.ConfigurationTarget.Global);
   log?.info(`Set slm.${key} to ${file}.`);
+  // Choosing the model in use again loads it again: after the file was replaced, or to retry one
+  // that once crashed the engine (which is otherwise not loaded automatically).
+  if (unchanged) await vscode.commands.executeCommand(Commands.reloadModel);
   if (role === "both") {
     for (const override of [ROLE_SETTING.completion, ROLE_SETTING.chat]) {
       if (!config.inspect<string>(override)?.globalValue) continue;

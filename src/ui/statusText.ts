@@ -17,6 +17,9 @@ export function statusText(state: EngineState): { text: string; background?: str
       // The spinner says busy; the name stays, so background work (warm-up) does not hide the model.
       return { text: `$(sync~spin) SLM: ${modelLabel(state, "busy")}${backend(state.gpu)}` };
     case "error":
+      if (state.error?.code === "engineStopped" || state.error?.code === "crashedEngine") {
+        return { text: "$(error) SLM: engine stopped", background: "statusBarItem.errorBackground" };
+      }
       return { text: "$(error) SLM: model error", background: "statusBarItem.errorBackground" };
     case "unloaded":
       return { text: `$(debug-pause) SLM: idle, unloaded` };

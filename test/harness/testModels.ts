@@ -21,6 +21,8 @@ export interface TestModelPaths {
   readonly foreignLora?: string;
   /** TinyLlama-1.1B-Chat's shape and tokenizer: no fill-in-the-middle tokens. */
   readonly noFim?: string;
+  /** The tiny model with 0 layers: refused by our header check, and with that off llama.cpp aborts on it. */
+  readonly crash?: string;
 }
 
 /** What the chat test model answers. */
@@ -57,7 +59,8 @@ export async function resolveTestModels(runDir: string): Promise<TestModelPaths>
   const lora = support?.tinyLoraAdapter ? await support.tinyLoraAdapter() : undefined;
   const foreignLora = support?.foreignLoraAdapter ? await (support.foreignLoraAdapter as unknown as (kind: string) => Promise<string>)("shape") : undefined;
   const noFim = support?.familyModel ? await (support.familyModel as unknown as (id: string) => Promise<string>)("llama") : undefined;
-  return { tiny, nonGguf, truncated, missing, chat, lora, foreignLora, noFim };
+  const crash = support?.badHyperparameterModel ? await (support.badHyperparameterModel as unknown as (kind: string) => Promise<string>)("blockCount0") : undefined;
+  return { tiny, nonGguf, truncated, missing, chat, lora, foreignLora, noFim, crash };
 }
 
 /** The environment variables the in-editor tests read (see test/integration/models.ts). */
@@ -72,5 +75,6 @@ export function testModelEnv(models: TestModelPaths): Record<string, string> {
   if (models.lora) env.SLM_TEST_LORA = models.lora;
   if (models.foreignLora) env.SLM_TEST_LORA_FOREIGN = models.foreignLora;
   if (models.noFim) env.SLM_TEST_MODEL_NO_FIM = models.noFim;
+  if (models.crash) env.SLM_TEST_MODEL_CRASH = models.crash;
   return env;
 }

@@ -26,6 +26,8 @@ export interface TestModels {
   readonly lora?: string;
   readonly foreignLora?: string;
   readonly noFim?: string;
+  /** Makes llama.cpp abort while loading (once our header check is switched off). */
+  readonly crash?: string;
 }
 
 export function testModels(): TestModels {
@@ -43,6 +45,7 @@ export function testModels(): TestModels {
     lora: process.env.SLM_TEST_LORA || undefined,
     foreignLora: process.env.SLM_TEST_LORA_FOREIGN || undefined,
     noFim: process.env.SLM_TEST_MODEL_NO_FIM || undefined,
+    crash: process.env.SLM_TEST_MODEL_CRASH || undefined,
   };
 }
 

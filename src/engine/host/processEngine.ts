@@ -85,7 +85,8 @@ export class ProcessEngine implements Engine {
   async configure(raw: RawEngineSettings): Promise<void> {
     this.settings = raw;
     if (this.refuseCrashedModel(raw)) return;
-    await this.call("configure", [raw]);
+    // As in LocalEngine, a failed load is a state, not a rejection (the state says why).
+    await this.call("configure", [raw]).catch((error: unknown) => this.options.log("debug", `configure: ${String(error)}`));
   }
 
   setIdleUnload(ms: number): void {
@@ -98,7 +99,7 @@ export class ProcessEngine implements Engine {
     if (!this.settings) return;
     this.forgetCrashes(this.modelFiles(this.settings));
     if (!this.child) return this.configure(this.settings);
-    await this.call("reload", []);
+    await this.call("reload", []).catch((error: unknown) => this.options.log("debug", `reload: ${String(error)}`));
   }
 
   fill(request: FillRequest, options: RequestOptions = {}): Promise<FillResult> {
@@ -171,7 +172,7 @@ export class ProcessEngine implements Engine {
     }
     if (!this.child && this.settings && !this.refuseCrashedModel(this.settings)) {
       this.options.log("info", "Starting the model engine again for a request.");
-      await this.call("configure", [this.settings]);
+      await this.configure(this.settings);
     }
     if (!this.child) throw new EngineUnavailableError(this.currentState.error?.message ?? 'No model is set. Choose a .gguf model file with "SLM: Select Model…".');
     return this.call(method, args, options, onAbort);
