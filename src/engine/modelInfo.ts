@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { FIM_SPELLINGS } from "../completion/fimFamilies";
+import { FIM_SPELLINGS } from "../models/fimFamilies";
 import { formatBytes } from "../util/bytes";
 import { fileLabel, ModelProblem } from "./problems";
 
@@ -36,7 +36,12 @@ export interface ModelInfo {
   readonly cutShort: boolean;
 }
 
-/** Fails with a ModelProblem (missing, unreadable, empty, notGguf, truncated) the user can act on. */
+/**
+ * Fails with a ModelProblem (missing, unreadable, empty, notGguf, truncated, badHeader) the user
+ * can act on. "badHeader": a hyper-parameter llama.cpp asserts on (GGML_ASSERT aborts the whole
+ * process), or an array or text in the header too large to read (node-llama-cpp's own header
+ * reader runs out of memory on it); see checkHyperparameters.
+ */
 export async function readModelInfo(file: string): Promise<ModelInfo> {
   const label = fileLabel(file);
   let handle: fs.FileHandle;
@@ -49,8 +54,10 @@ export async function readModelInfo(file: string): Promise<ModelInfo> {
     const stat = await handle.stat();
     if (stat.isDirectory()) throw new ModelProblem("directory", `${label} is a folder, not a model file.`);
     if (stat.size === 0) throw new ModelProblem("empty", `The model file ${label} is empty (0 bytes), perhaps an unfinished download.`);
-    const reader = new HeaderReader(handle, stat.size, label);
+    const check = headerCheckEnabled();
+    const reader = new HeaderReader(handle, stat.size, label, check);
     const header = await readHeader(reader, label);
+    if (check) checkHyperparameters(header, label);
     return summarize(file, stat.size, header);
   } catch (error) {
     if (error instanceof ModelProblem) throw error;
@@ -94,13 +101,29 @@ type Scalar = string | number | bigint | boolean;
 interface RawHeader {
   /** Scalars only; arrays are skipped except for the FIM texts found in the token list. */
   readonly metadata: ReadonlyMap<string, Scalar>;
+  /** Every array's length, and the values of short integer arrays (per-layer hyper-parameters). */
+  readonly arrays: ReadonlyMap<string, { readonly length: number; readonly values?: readonly number[] }>;
   readonly tensors: readonly { readonly name: string; readonly elements: number; readonly type: number; readonly offset: number }[];
+  /** token_embd.weight's shape, [n_embd, n_vocab], when the file has one. */
+  readonly tokenEmbeddingDims?: readonly number[];
   readonly dataOffset: number;
   readonly fimTexts: ReadonlySet<string>;
 }
 
+/** Beyond these the header is not a file's at all: refused as damaged, check or not. */
 const MAX_STRING = 64 * 1024 * 1024;
 const MAX_ENTRIES = 10_000_000;
+/**
+ * Beyond these no real model goes (the largest vocabularies have about 262,000 tokens and
+ * 500,000 merges; chat templates run to tens of KB), and node-llama-cpp's header reader, which
+ * turns every array into JavaScript values, ran out of V8 heap on a 64 MB file holding a
+ * multi-million-entry string array. Checked before a single element is read.
+ */
+const MAX_ARRAY_ITEMS = 4_000_000;
+const MAX_TEXT_BYTES = 1024 * 1024;
+/** Integer arrays this short are kept: per-layer head counts, FFN widths, experts used. */
+const MAX_KEPT_ARRAY = 1024;
+const INTEGER_TYPES = new Set([0, 1, 2, 3, 4, 5, 10, 11]);
 const FIM_TEXTS = new Set(FIM_SPELLINGS.flatMap((spelling) => [...spelling.prefix, ...spelling.suffix]));
 
 async function readHeader(reader: HeaderReader, label: string): Promise<RawHeader> {
@@ -117,38 +140,185 @@ async function readHeader(reader: HeaderReader, label: string): Promise<RawHeade
   const tensorCount = reader.count();
   const kvCount = reader.count();
   const metadata = new Map<string, Scalar>();
+  const arrays = new Map<string, { length: number; values?: number[] }>();
   const fimTexts = new Set<string>();
   for (let i = 0; i < kvCount; i++) {
-    const key = await reader.string();
+    const key = await reader.string("a metadata key");
     await reader.need(4);
     const type = reader.u32();
     if (type === ARRAY) {
       await reader.need(12);
       const itemType = reader.u32();
-      const length = reader.count();
+      const length = reader.arrayLength(key);
+      const values = INTEGER_TYPES.has(itemType) && length <= MAX_KEPT_ARRAY ? ([] as number[]) : undefined;
       const collect = key === "tokenizer.ggml.tokens" ? (text: Scalar) => FIM_TEXTS.has(text as string) && fimTexts.add(text as string) : undefined;
       for (let j = 0; j < length; j++) {
-        const item = await reader.value(itemType);
+        const item = await reader.value(itemType, key);
         collect?.(item);
+        values?.push(Number(item));
       }
+      arrays.set(key, { length, values });
     } else {
-      metadata.set(key, await reader.value(type));
+      metadata.set(key, await reader.value(type, key));
     }
   }
   const tensors: RawHeader["tensors"][number][] = [];
+  let tokenEmbeddingDims: number[] | undefined;
   for (let i = 0; i < tensorCount; i++) {
-    const name = await reader.string();
+    const name = await reader.string("a tensor name");
     await reader.need(4);
     const dimCount = reader.u32();
     if (dimCount > 8) throw reader.corrupt(`tensor ${name} has ${dimCount} dimensions`);
     await reader.need(dimCount * 8 + 12);
-    let elements = 1;
-    for (let d = 0; d < dimCount; d++) elements *= reader.count();
-    tensors.push({ name, elements, type: reader.u32(), offset: Number(reader.u64()) });
+    const dims: number[] = [];
+    for (let d = 0; d < dimCount; d++) dims.push(reader.count());
+    if (name === "token_embd.weight") tokenEmbeddingDims = dims;
+    tensors.push({ name, elements: dims.reduce((a, b) => a * b, 1), type: reader.u32(), offset: Number(reader.u64()) });
   }
   const alignment = metadata.get("general.alignment");
   const align = typeof alignment === "number" && alignment > 0 ? alignment : 32;
-  return { metadata, tensors, dataOffset: Math.ceil(reader.position / align) * align, fimTexts };
+  return { metadata, arrays, tensors, tokenEmbeddingDims, dataOffset: Math.ceil(reader.position / align) * align, fimTexts };
+}
+
+// ---- hyper-parameters llama.cpp would abort on ---------------------------------------------
+
+/**
+ * TEST-ONLY escape hatch: with SLM_TEST_UNSAFE_SKIP_HEADER_CHECK=1 in the environment,
+ * readModelInfo skips checkHyperparameters and the array and text size limits (not the checks
+ * for truncated or lying headers), so a crash-isolation test can hand llama.cpp a file that kills
+ * the process it runs in. Never set it for real use.
+ */
+export const UNSAFE_SKIP_HEADER_CHECK_ENV = "SLM_TEST_UNSAFE_SKIP_HEADER_CHECK";
+
+/** False only while the test-only SLM_TEST_UNSAFE_SKIP_HEADER_CHECK=1 is set. */
+export function headerCheckEnabled(): boolean {
+  return process.env[UNSAFE_SKIP_HEADER_CHECK_ENV] !== "1";
+}
+
+/** llama.cpp's LLAMA_MAX_LAYERS and LLAMA_MAX_EXPERTS (src/llama-hparams.h). */
+const MAX_LAYERS = 512;
+const MAX_EXPERTS = 1024;
+/** Far beyond any real model (the widest have about 25,000), far below sizes that overflow. */
+const MAX_EMBEDDING = 131_072;
+/** 16.7M tokens: above any real model's training context (Llama 4 Scout's is 10M). */
+const MAX_CONTEXT = 2 ** 24;
+/** Architectures whose layers may have no attention or no FFN (llm_arch_is_recurrent/_hybrid, DeciLM's attention-free layers). */
+const LAYERS_MAY_LACK_ATTENTION = new Set([
+  "mamba", "mamba2", "rwkv6", "rwkv6qwen2", "rwkv7", "arwkv7", "jamba", "falcon-h1", "plamo2", "granitehybrid", "lfm2", "lfm2moe",
+  "nemotron_h", "nemotron_h_moe", "qwen3next", "kimi-linear", "bailingmoe3", "kimi-k3", "qwen35", "qwen35moe", "qwen4exp",
+  "deepseek4", "minimax-01", "deci", "wavtokenizer-dec",
+]);
+/** Architectures whose token_embd.weight is not [embedding_length, vocabulary size]. */
+const OWN_EMBEDDING_SHAPE = new Set(["eagle3", "dflash", "wavtokenizer-dec", "falcon-h1"]);
+/** llama.cpp drops the experts of these when expert_count <= 1. */
+const EXPERTS_OPTIONAL = new Set(["hunyuan-dense", "hunyuan_vl"]);
+const ROPE_SCALING_TYPES = new Set(["none", "linear", "yarn", "longrope"]);
+
+/**
+ * Refuses a header whose hyper-parameters llama.cpp asserts on (GGML_ASSERT aborts the whole
+ * process, the extension host with it) or cannot make sense of: layer, head, expert counts out of
+ * range, zero widths, a vocabulary that does not match the token embedding. Only the file's own
+ * architecture's keys are looked at, and only those present (llama.cpp reports missing required
+ * keys itself, without crashing). Adapter files carry no hyper-parameters and are not checked.
+ */
+function checkHyperparameters(header: RawHeader, label: string): void {
+  const architecture = header.metadata.get("general.architecture");
+  if (typeof architecture !== "string" || !architecture || header.metadata.get("general.type") === "adapter") return;
+  const key = (name: string) => `${architecture}.${name}`;
+  // What happens without the check, as seen with node-llama-cpp 3.22.1's llama.cpp (GGML_ASSERT: SIGABRT).
+  const CANNOT_LOAD = "llama.cpp would refuse it";
+  const NOT_REAL = "no real model has that";
+  const refuse = (said: string, consequence = "llama.cpp would crash on it") => {
+    throw new ModelProblem(
+      "badHeader",
+      `The model file ${label} says ${said}; ${consequence}, so it is not loaded. The file is damaged or not a real model.`,
+    );
+  };
+  const scalar = (name: string): number | undefined => {
+    const value = header.metadata.get(key(name));
+    return typeof value === "number" || typeof value === "bigint" ? Number(value) : undefined;
+  };
+  /** A per-layer value: one number for every layer, or an array of one per layer. */
+  const perLayer = (name: string): readonly number[] | undefined => {
+    const value = scalar(name);
+    return value !== undefined ? [value] : header.arrays.get(key(name))?.values;
+  };
+  const count = (n: number) => n.toLocaleString("en-US");
+  const mayLackAttention = LAYERS_MAY_LACK_ATTENTION.has(architecture);
+
+  const layers = scalar("block_count");
+  if (layers !== undefined && !(layers >= 1 && layers <= MAX_LAYERS)) {
+    refuse(`it has ${count(layers)} layers (${key("block_count")})`);
+  }
+  const nextn = scalar("nextn_predict_layers");
+  if (nextn !== undefined && layers !== undefined && nextn > layers) {
+    refuse(`${count(nextn)} of its ${count(layers)} layers predict further tokens (${key("nextn_predict_layers")})`);
+  }
+  const context = scalar("context_length");
+  if (context !== undefined && !(context >= 1 && context <= MAX_CONTEXT)) {
+    refuse(`it was trained on a context of ${count(context)} tokens (${key("context_length")})`, NOT_REAL);
+  }
+  const embedding = scalar("embedding_length");
+  if (embedding !== undefined && !(embedding >= 1)) refuse(`its embeddings are ${count(embedding)} wide (${key("embedding_length")})`);
+  if (embedding !== undefined && embedding > MAX_EMBEDDING) refuse(`its embeddings are ${count(embedding)} wide (${key("embedding_length")})`, NOT_REAL);
+
+  const heads = perLayer("attention.head_count");
+  if (heads !== undefined && !mayLackAttention) {
+    if (Math.max(...heads) < 1) refuse(`it has 0 attention heads (${key("attention.head_count")})`);
+    if (embedding !== undefined && Math.max(...heads) > embedding) {
+      refuse(`it has ${count(Math.max(...heads))} attention heads (${key("attention.head_count")}) for embeddings only ${count(embedding)} wide`);
+    }
+  }
+  const kvHeads = perLayer("attention.head_count_kv");
+  if (kvHeads !== undefined && heads !== undefined) {
+    kvHeads.forEach((kv, layer) => {
+      const head = heads.length === 1 ? heads[0]! : heads[layer];
+      if (head !== undefined && kv > head) {
+        const where = kvHeads.length > 1 ? ` in layer ${layer}` : "";
+        refuse(`it has ${count(kv)} key/value heads${where} (${key("attention.head_count_kv")}) but only ${count(head)} attention heads (${key("attention.head_count")})`, CANNOT_LOAD);
+      }
+    });
+    // Per-layer arrays may hold 0 for layers without attention (DeciLM, hybrids); one number may not.
+    if (!mayLackAttention && kvHeads.length === 1 && kvHeads[0] === 0 && Math.max(...heads) > 0) {
+      refuse(`it has 0 key/value heads (${key("attention.head_count_kv")})`);
+    }
+  }
+  const feedForward = perLayer("feed_forward_length");
+  if (feedForward !== undefined && !mayLackAttention && Math.max(...feedForward) < 1) {
+    refuse(`its feed-forward layers are 0 wide (${key("feed_forward_length")})`);
+  }
+
+  let experts = scalar("expert_count") ?? 0;
+  let used = Math.max(0, ...(perLayer("expert_used_count") ?? []));
+  if (EXPERTS_OPTIONAL.has(architecture) && experts <= 1) experts = used = 0;
+  if (experts > MAX_EXPERTS) refuse(`it has ${count(experts)} experts (${key("expert_count")})`);
+  if (used > experts) {
+    refuse(`it routes each token to ${count(used)} experts (${key("expert_used_count")}) but has only ${count(experts)} (${key("expert_count")})`);
+  }
+  if (experts > 0 && used < 1) refuse(`it routes each token to none of its ${count(experts)} experts (${key("expert_used_count")})`);
+  const groups = scalar("expert_group_count") ?? 0;
+  const groupsUsed = scalar("expert_group_used_count") ?? 0;
+  const badGroups =
+    experts > 0 ? groups >= experts || (groups > 1 && (experts % groups !== 0 || groupsUsed < 1 || groupsUsed >= groups)) : groups !== 0;
+  if (badGroups) {
+    refuse(`its ${count(experts)} experts form ${count(groups)} groups of which ${count(groupsUsed)} are used (${key("expert_group_count")}, ${key("expert_group_used_count")})`);
+  }
+
+  const ropeScaling = header.metadata.get(key("rope.scaling.type"));
+  if (typeof ropeScaling === "string" && !ROPE_SCALING_TYPES.has(ropeScaling)) {
+    refuse(`its RoPE scaling is "${ropeScaling.slice(0, 40)}" (${key("rope.scaling.type")})`);
+  }
+
+  const dims = header.tokenEmbeddingDims;
+  if (dims && dims.length >= 2 && !OWN_EMBEDDING_SHAPE.has(architecture)) {
+    if (embedding !== undefined && dims[0] !== embedding) {
+      refuse(`its embeddings are ${count(embedding)} wide (${key("embedding_length")}) but its token embedding tensor is ${count(dims[0]!)} wide`, CANNOT_LOAD);
+    }
+    const vocabulary = header.arrays.get("tokenizer.ggml.tokens")?.length;
+    if (vocabulary !== undefined && dims[1] !== vocabulary) {
+      refuse(`it has ${count(vocabulary)} tokens (tokenizer.ggml.tokens) but its token embedding tensor has ${count(dims[1]!)}`, CANNOT_LOAD);
+    }
+  }
 }
 
 function summarize(file: string, sizeBytes: number, header: RawHeader): ModelInfo {
@@ -239,6 +409,8 @@ class HeaderReader {
     private readonly handle: fs.FileHandle,
     readonly size: number,
     private readonly label: string,
+    /** Refuse arrays over MAX_ARRAY_ITEMS and texts over MAX_TEXT_BYTES (off only for crash tests). */
+    private readonly sizeLimits: boolean,
   ) {}
 
   get position(): number {
@@ -290,22 +462,42 @@ class HeaderReader {
     return Number(value);
   }
 
-  async string(): Promise<string> {
+  /** A u64 array length, refused before any element is read when no real model has one as long. */
+  arrayLength(key: string): number {
+    const length = this.count();
+    if (this.sizeLimits && length > MAX_ARRAY_ITEMS) {
+      throw new ModelProblem(
+        "badHeader",
+        `The model file ${this.label} says it has a list of ${length.toLocaleString("en-US")} entries in its header (${key}); reading it would run out of memory, so it is not loaded. The file is damaged or not a real model.`,
+      );
+    }
+    return length;
+  }
+
+  /** `where`: what the text is, for the message when it is too long ("a metadata key", a key). */
+  async string(where: string): Promise<string> {
     await this.need(8);
     const length = this.u64();
     if (length > BigInt(MAX_STRING)) throw this.corrupt(`a string of ${length} bytes`);
+    if (this.sizeLimits && length > BigInt(MAX_TEXT_BYTES)) {
+      throw new ModelProblem(
+        "badHeader",
+        `The model file ${this.label} says it has a text of ${formatBytes(Number(length))} in its header (${where}); no real model has one that long, so it is not loaded. The file is damaged or not a real model.`,
+      );
+    }
     await this.need(Number(length));
     return this.bytes(Number(length)).toString("utf8");
   }
 
-  async value(type: number): Promise<Scalar> {
-    if (type === STRING) return this.string();
+  /** `key`: the metadata key the value belongs to, for messages. */
+  async value(type: number, key: string): Promise<Scalar> {
+    if (type === STRING) return this.string(key);
     if (type === ARRAY) {
       // Nested arrays are legal GGUF though no key this reader wants holds one: skip them.
       await this.need(12);
       const itemType = this.u32();
-      const length = this.count();
-      for (let i = 0; i < length; i++) await this.value(itemType);
+      const length = this.arrayLength(key);
+      for (let i = 0; i < length; i++) await this.value(itemType, key);
       return length;
     }
     const size = SCALAR_SIZES[type];

@@ -13,6 +13,8 @@ import {
   UNKNOWN_ARCHITECTURE, unknownArchitectureSpec,
 } from "./gguf/shapes";
 import { loraAdapterSpec } from "./gguf/lora";
+import { GgufModelSpec, GgufValue } from "./gguf/types";
+import { strArray, u32 } from "./gguf/values";
 import { writeGguf } from "./gguf/writer";
 
 export { modelCacheDir };
@@ -122,6 +124,54 @@ export function lyingHeaderModel(): Promise<string> {
       await handle.close();
     }
   });
+}
+
+/** The hyper-parameter each badHyperparameterModel kind gets wrong; llama.cpp asserts on each (GGML_ASSERT). */
+export type BadHyperparameterKind = "blockCount0" | "blockCount600" | "headCount0" | "embeddingLength0" | "expertCount" | "expertUsed";
+
+/** The tiny model's metadata values each kind replaces or adds (the tiny model is a llama). */
+export const BAD_HYPERPARAMETERS: Readonly<Record<BadHyperparameterKind, readonly (readonly [string, GgufValue])[]>> = {
+  blockCount0: [["llama.block_count", u32(0)]],
+  /** Over llama.cpp's LLAMA_MAX_LAYERS (512). */
+  blockCount600: [["llama.block_count", u32(600)]],
+  headCount0: [["llama.attention.head_count", u32(0)]],
+  embeddingLength0: [["llama.embedding_length", u32(0)]],
+  /** Over llama.cpp's LLAMA_MAX_EXPERTS (1024). */
+  expertCount: [["llama.expert_count", u32(4096)], ["llama.expert_used_count", u32(2)]],
+  /** More experts used per token than the model has. */
+  expertUsed: [["llama.expert_count", u32(4)], ["llama.expert_used_count", u32(8)]],
+};
+
+/**
+ * The tiny model with one absurd hyper-parameter (see BAD_HYPERPARAMETERS): the header passes
+ * node-llama-cpp's reader and every other check, so without our header check llama.cpp is handed
+ * it and aborts the whole process. Load it only in a throwaway child process.
+ */
+export function badHyperparameterModel(kind: BadHyperparameterKind): Promise<string> {
+  const edits = BAD_HYPERPARAMETERS[kind];
+  return cachedModel(`broken/hyperparameter-${kind}`, { shape: TINY_SHAPE, edits }, (path) => writeGguf(path, withMetadata(tinyModelSpec(), edits)));
+}
+
+/** Entries in hugeArrayModel's array: over modelInfo's 4,000,000 limit. */
+export const HUGE_ARRAY_ITEMS = 5_000_000;
+export const HUGE_ARRAY_KEY = "slm.test.huge_array";
+
+/**
+ * The tiny model with an honest 5,000,000-entry array of short strings under an extra metadata
+ * key (about 50 MB of header): valid GGUF that llama.cpp would load, but a header reader that
+ * turns every entry into a JavaScript value can run out of memory on it.
+ */
+export function hugeArrayModel(): Promise<string> {
+  return cachedModel("broken/huge-array", { shape: TINY_SHAPE, key: HUGE_ARRAY_KEY, items: HUGE_ARRAY_ITEMS }, (path) => {
+    const items = Array.from({ length: HUGE_ARRAY_ITEMS }, (_, i) => String(i % 100));
+    return writeGguf(path, withMetadata(tinyModelSpec(), [[HUGE_ARRAY_KEY, strArray(items)]]));
+  });
+}
+
+function withMetadata(spec: GgufModelSpec, edits: readonly (readonly [string, GgufValue])[]): GgufModelSpec {
+  const metadata = new Map(spec.metadata);
+  for (const [key, value] of edits) metadata.set(key, value);
+  return { ...spec, metadata };
 }
 
 /** A text file named like a model. */
