@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import { SECTION } from "./config";
-import { checkModelAllowed, parseAllowedHashes } from "./engine/modelHash";
+import { checkModelAllowed, parseAllowedHashes } from "./models/modelHash";
 import { Disposable } from "./util/dispose";
 
 /**

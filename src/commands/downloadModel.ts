@@ -5,7 +5,7 @@ import { SECTION } from "../config";
 import { CATALOG, type CatalogModel, localFileName, modelUrl, parseExtraModels, parseMirror } from "../download/catalog";
 import { download, DownloadError } from "../download/downloader";
 import { formatBytes } from "../util/bytes";
-import { type HashCacheStore, modelSha256 } from "../engine/modelHash";
+import { type HashCacheStore, modelSha256 } from "../models/modelHash";
 import { withAbortSignal } from "../util/abort";
 import { Commands } from "./ids";
 import { type ModelRole, useModel } from "./useModel";

@@ -1,7 +1,7 @@
 import * as path from "node:path";
-import { describeModelInfo } from "../engine/modelInfo";
-import { fileLabel } from "../engine/problems";
-import type { ScanResult } from "../engine/modelScan";
+import { describeModelInfo } from "../models/modelInfo";
+import { fileLabel } from "../models/problems";
+import type { ScanResult } from "../models/modelScan";
 
 /** A quick-pick row (structurally a vscode.QuickPickItem) and what choosing it does. */
 export interface ModelPick {

@@ -2,7 +2,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { SECTION } from "../config";
-import { scanModels } from "../engine/modelScan";
+import { scanModels } from "../models/modelScan";
 import { expandHome } from "../engine/settings";
 import { modelPicks } from "./modelPicks";
 import { type ModelRole, ROLE_SETTING, useModel } from "./useModel";

@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
 import { SECTION } from "../config";
 import type { Engine } from "../engine/api";
-import { type HashCacheStore, modelSha256 } from "../engine/modelHash";
+import { type HashCacheStore, modelSha256 } from "../models/modelHash";
 import type { ModelPolicy } from "../modelPolicy";
 import { runtimeReport } from "./runtimeInfo";
 

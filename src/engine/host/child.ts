@@ -7,7 +7,7 @@ import * as os from "node:os";
 import type { Engine, RequestOptions } from "../api";
 import { LocalEngine } from "../local/localEngine";
 import { disposeSharedLlamas } from "../local/llamaRuntime";
-import { ModelProblem } from "../problems";
+import { ModelProblem } from "../../models/problems";
 import type { ModelProblemCode } from "../types";
 import { HEARTBEAT_MS, PROTOCOL_VERSION, serializeError, type FromEngine, type ToEngine } from "./protocol";
 

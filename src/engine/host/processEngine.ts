@@ -15,7 +15,7 @@ import {
   type RequestOptions,
 } from "../api";
 import { Emitter } from "../events";
-import { fileLabel } from "../problems";
+import { fileLabel } from "../../models/problems";
 import { resolveEngineSettings, type MachineFacts } from "../settings";
 import type { EngineState, RawEngineSettings } from "../types";
 import { describeExit, LastLines } from "./exitReport";

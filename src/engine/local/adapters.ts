@@ -1,7 +1,7 @@
 import * as path from "node:path";
-import { readModelInfo } from "../modelInfo";
-import { checkModelFile } from "../preflight";
-import { fileLabel, ModelProblem } from "../problems";
+import { readModelInfo } from "../../models/modelInfo";
+import { checkModelFile } from "../../models/preflight";
+import { fileLabel, ModelProblem } from "../../models/problems";
 import type { LoraAdapterSetting, ModelSummary } from "../types";
 
 /**

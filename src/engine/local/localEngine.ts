@@ -27,13 +27,13 @@ import {
   type LlamaModule,
 } from "./llamaRuntime";
 import { LogBuffer } from "../logBuffer";
-import { checkModelFile } from "../preflight";
+import { checkModelFile } from "../../models/preflight";
 import { formatBytes } from "../../util/bytes";
 import { type CpuSample, LoadAwareThreads } from "../cpuLoad";
-import { ModelProblem, explainLoadFailure, fileLabel, modelDisplayName } from "../problems";
+import { ModelProblem, explainLoadFailure, fileLabel, modelDisplayName } from "../../models/problems";
 import { adapterProblem, checkAdapters, isAdapterFailure } from "./adapters";
 import { largestFittingContext, type MemoryNeeds } from "../fit";
-import { readModelInfo } from "../modelInfo";
+import { readModelInfo } from "../../models/modelInfo";
 import { roleWarnings } from "../modelRoles";
 import { fitContextToModel, MIN_CONTEXT_SIZE, resolveEngineSettings, type MachineFacts } from "../settings";
 import { LANES, type EngineError, type EngineSettings, type EngineState, type Lane, type LaneModel, type ModelSummary, type RawEngineSettings } from "../types";

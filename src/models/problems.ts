@@ -1,5 +1,33 @@
 import * as path from "node:path";
-import type { EngineError, ModelProblemCode } from "./types";
+
+export interface EngineError {
+  /** One or two sentences in the user's words, naming the file. */
+  readonly message: string;
+  /** Technical detail for the log (llama.cpp's own words, stack). */
+  readonly detail?: string;
+  readonly code: ModelProblemCode;
+  /** For "tooLarge": the largest context size that fits in free memory, when a smaller context would. */
+  readonly suggestedContextSize?: number;
+}
+
+export type ModelProblemCode =
+  | "missing"
+  | "directory"
+  | "unreadable"
+  | "empty"
+  | "notGguf"
+  | "truncated"
+  | "unsupportedArchitecture"
+  | "tooLarge"
+  | "noBinary"
+  | "loadFailed"
+  | "notAllowed"
+  | "badAdapter"
+  | "badHeader"
+  /** The engine process died while running (a crash, a kill, a stuck template): it restarts on the next request. */
+  | "engineStopped"
+  /** The model crashed the engine process while loading; it is not loaded again until chosen again. */
+  | "crashedEngine";
 
 /** A model problem the user can act on; `message` is written for them, `detail` for the log. */
 export class ModelProblem extends Error {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { FIM_SPELLINGS } from "../models/fimFamilies";
+import { FIM_SPELLINGS } from "./fimFamilies";
 import { formatBytes } from "../util/bytes";
 import { fileLabel, ModelProblem } from "./problems";
 
