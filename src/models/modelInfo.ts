@@ -54,10 +54,10 @@ export async function readModelInfo(file: string): Promise<ModelInfo> {
     const stat = await handle.stat();
     if (stat.isDirectory()) throw new ModelProblem("directory", `${label} is a folder, not a model file.`);
     if (stat.size === 0) throw new ModelProblem("empty", `The model file ${label} is empty (0 bytes), perhaps an unfinished download.`);
-    const check = headerCheckEnabled();
-    const reader = new HeaderReader(handle, stat.size, label, check);
+    // The size limits stay on whatever the test switch says: they protect this process's memory.
+    const reader = new HeaderReader(handle, stat.size, label, true);
     const header = await readHeader(reader, label);
-    if (check) checkHyperparameters(header, label);
+    if (headerCheckEnabled()) checkHyperparameters(header, label);
     return summarize(file, stat.size, header);
   } catch (error) {
     if (error instanceof ModelProblem) throw error;
@@ -184,7 +184,7 @@ async function readHeader(reader: HeaderReader, label: string): Promise<RawHeade
 
 /**
  * TEST-ONLY escape hatch: with SLM_TEST_UNSAFE_SKIP_HEADER_CHECK=1 in the environment,
- * readModelInfo skips checkHyperparameters and the array and text size limits (not the checks
+ * readModelInfo skips checkHyperparameters (not the array and text size limits, nor the checks
  * for truncated or lying headers), so a crash-isolation test can hand llama.cpp a file that kills
  * the process it runs in. Never set it for real use.
  */

@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { headerCheckEnabled, readModelInfo, UNSAFE_SKIP_HEADER_CHECK_ENV } from "../../src/engine/modelInfo";
-import { ModelProblem } from "../../src/engine/problems";
+import { headerCheckEnabled, readModelInfo, UNSAFE_SKIP_HEADER_CHECK_ENV } from "../../src/models/modelInfo";
+import { ModelProblem } from "../../src/models/problems";
 import { FAMILY_MODELS } from "../support/gguf/families";
 import { GgmlType, GgufValue } from "../support/gguf/types";
 import { str, strArray, u32, u32Array } from "../support/gguf/values";
@@ -100,14 +100,14 @@ describe("header check: hyper-parameters llama.cpp would abort on (modelInfo)", 
     assert.match(problem.message, /says it has a text of 2 MB in its header \(tokenizer\.chat_template\)/);
   });
 
-  it(`${UNSAFE_SKIP_HEADER_CHECK_ENV}=1 (test only) switches the check off, not the truncation checks`, async () => {
+  it(`${UNSAFE_SKIP_HEADER_CHECK_ENV}=1 (test only) switches the hyper-parameter check off, not the size limits or the truncation checks`, async () => {
     process.env[UNSAFE_SKIP_HEADER_CHECK_ENV] = "1";
     assert.equal(headerCheckEnabled(), false);
     for (const kind of Object.keys(EXPECTED) as BadHyperparameterKind[]) {
       const info = await readModelInfo(await badHyperparameterModel(kind));
       assert.equal(info.architecture, "llama", kind);
     }
-    assert.equal((await readModelInfo(await hugeArrayModel())).architecture, "llama");
+    assert.equal((await problemOf(readModelInfo(await hugeArrayModel()))).code, "badHeader");
 
     const cut = join(scratch, "cut.gguf");
     writeFileSync(cut, readFileSync(await badHyperparameterModel("blockCount600")).subarray(0, 5_000));
