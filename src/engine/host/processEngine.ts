@@ -185,6 +185,12 @@ export class ProcessEngine implements Engine {
     onAbort?: () => EngineCalls[M]["result"],
   ): Promise<EngineCalls[M]["result"]> {
     const child = await this.ensureChild();
+    // The signal may have aborted while the process was being found or started: its listener is not
+    // registered yet, so an abort then would be lost and the request would run to its end.
+    if (options.signal?.aborted) {
+      if (onAbort) return onAbort();
+      throw abortError();
+    }
     const id = this.nextId++;
     return new Promise<EngineCalls[M]["result"]>((resolve, reject) => {
       const signal = options.signal;

@@ -1,0 +1,32 @@
+/** What the local engine is given (log, machine facts, policy), and what a request works with. */
+import type { LogLevel } from "../api";
+import type { CpuSample } from "../cpuLoad";
+import type { MachineFacts } from "../settings";
+import type { GpuChoice, Llama, LlamaContextSequence, LlamaModel, LlamaModule } from "./llamaRuntime";
+
+export interface EngineDeps {
+  readonly machine: MachineFacts;
+  readonly log: (level: LogLevel, message: string) => void;
+  /** Bytes of memory available to a new allocation (MemAvailable on Linux). */
+  readonly freeMemory?: () => number;
+  /** Bytes of free video memory on the backend in use; injectable for tests. */
+  readonly freeVram?: (llama: Llama) => Promise<number>;
+  readonly importLlama?: () => Promise<LlamaModule>;
+  /** The process-wide Llama for a backend; injectable for tests. */
+  readonly getLlama?: (gpu: GpuChoice) => Promise<Llama>;
+  /**
+   * Policy checks on the file before llama.cpp sees it (e.g. the SHA-256 allowlist); throw a
+   * ModelProblem to refuse the model with a message for the user.
+   */
+  readonly checkModel?: (file: string, signal: AbortSignal) => Promise<void>;
+  /** CPU time counters for automatic threads; injectable for tests. */
+  readonly sampleCpu?: () => CpuSample;
+}
+
+export interface Session {
+  readonly llama: Llama;
+  readonly model: LlamaModel;
+  readonly sequence: LlamaContextSequence;
+  readonly module: LlamaModule;
+}
+
