@@ -241,12 +241,14 @@ export class ChatService {
   }
 
   private onEngineState(state: EngineState): void {
-    // Loading the same model back after an idle unload is the question's own doing: keep it.
+    // Loading the same model back after an idle unload, or in a restarted engine process after it
+    // stopped, is the question's own doing: keep it.
     const previous = this.lastEngineState;
+    const restarting = previous?.kind === "error" && previous.error?.code === "engineStopped";
     this.reloadingAfterIdle =
       state.kind === "loading" &&
-      previous?.modelPath === state.modelPath &&
-      (previous?.kind === "unloaded" || (previous?.kind === "loading" && this.reloadingAfterIdle));
+      (previous?.modelPath === state.modelPath || restarting) &&
+      (previous?.kind === "unloaded" || restarting || (previous?.kind === "loading" && this.reloadingAfterIdle));
     this.lastEngineState = state;
     if ((state.kind === "loading" && !this.reloadingAfterIdle) || state.kind === "noModel" || state.kind === "error") {
       this.stopRunning("Stopped: the model was changed or unloaded while it answered.");
