@@ -223,7 +223,7 @@ export class ChatService {
     const messages: PromptMessage[] = [];
     for (let i = 0; i < turns.length; i++) {
       const turn = turns[i];
-      if (turn.role === "user") {
+      if (turn?.role === "user") {
         const answer = turns[i + 1];
         if (!answer || answer.role !== "assistant" || answer.end === "error" || answer.text.trim() === "") continue;
         messages.push({ role: "user", text: turn.text }, { role: "assistant", text: answer.text });

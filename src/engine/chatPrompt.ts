@@ -63,7 +63,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     const costs = history.map((message) => Math.max(1, input.measure([message])));
     let first = history.length;
     let used = base;
-    while (first > 0 && used + costs[first - 1] <= input.budgetTokens) used += costs[--first];
+    while (first > 0 && used + costs[first - 1]! <= input.budgetTokens) used += costs[--first]!;
     first = alignToUserTurn(history, first);
     let tokens = measureWith(first, question);
     while (tokens > input.budgetTokens && first < history.length) {
@@ -99,13 +99,13 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
 /** Never start the kept history with an answer whose question was dropped. */
 function alignToUserTurn(history: readonly PromptMessage[], first: number): number {
   let index = first;
-  while (index < history.length && history[index].role !== "user") index++;
+  while (index < history.length && history[index]?.role !== "user") index++;
   return index;
 }
 
 function startOfTurnBefore(history: readonly PromptMessage[], first: number): number {
   let index = first - 1;
-  while (index > 0 && history[index].role !== "user") index--;
+  while (index > 0 && history[index]?.role !== "user") index--;
   return Math.max(0, index);
 }
 
