@@ -3,15 +3,10 @@ import { createEngine, type LogLevel } from "./engine";
 import { readMachineFacts } from "./engine/settings";
 import { readEngineHost } from "./config";
 import { createApi, type SlmApi } from "./api";
-import { ChatFeature } from "./chat";
-import { Commands } from "./commands/ids";
+import { ChatFeature } from "./chat/editor/chatFeature";
 import { CompletionFeature } from "./completion/editor/feature";
-import { chooseModelsFolder } from "./commands/chooseModelsFolder";
-import { downloadModel } from "./commands/downloadModel";
-import { selectModel } from "./commands/selectModel";
-import { RuntimeReportDocument, showRuntimeInfo } from "./commands/showRuntimeInfo";
-import { showStatusMenu } from "./commands/statusMenu";
-import { FirstRun, openWalkthrough } from "./firstRun/firstRun";
+import { registerCommands } from "./commands/register";
+import { FirstRun } from "./firstRun/firstRun";
 import { ModelController } from "./modelController";
 import { ModelPolicy } from "./modelPolicy";
 import { EngineStatusBar } from "./ui/statusBar";
@@ -43,29 +38,14 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
 
   const controller = new ModelController(engine, log);
   context.subscriptions.push(controller, new EngineStatusBar(engine));
-  context.subscriptions.push(new ChatFeature(context, engine, log));
+  const chat = new ChatFeature(context, engine, log);
+  context.subscriptions.push(chat);
   const completion = new CompletionFeature(engine, log);
   context.subscriptions.push(completion);
   const firstRun = new FirstRun(engine, context.globalState);
   context.subscriptions.push(firstRun);
 
-  const runtimeReport = new RuntimeReportDocument();
-  context.subscriptions.push(
-    vscode.commands.registerCommand(Commands.selectModel, () => selectModel("both")),
-    vscode.commands.registerCommand(Commands.selectCompletionModel, () => selectModel("completion")),
-    vscode.commands.registerCommand(Commands.selectChatModel, () => selectModel("chat")),
-    vscode.commands.registerCommand(Commands.downloadModel, (arg?: unknown) => downloadModel(context, log, arg)),
-    vscode.commands.registerCommand(Commands.chooseModelsFolder, chooseModelsFolder),
-    vscode.commands.registerCommand(Commands.openWalkthrough, openWalkthrough),
-    vscode.commands.registerCommand(Commands.reloadModel, () => engine.reload()),
-    vscode.commands.registerCommand(Commands.showLog, () => log.show(true)),
-    vscode.commands.registerCommand(Commands.statusMenu, () => showStatusMenu(engine)),
-    runtimeReport.register(),
-    vscode.commands.registerCommand(Commands.showRuntimeInfo, () => showRuntimeInfo(engine, context.globalState, policy, runtimeReport)),
-    vscode.commands.registerCommand(Commands.openSettings, () =>
-      vscode.commands.executeCommand("workbench.action.openSettings", "@ext:slm-assistant.slm-assistant"),
-    ),
-  );
+  context.subscriptions.push(...registerCommands({ context, log, engine, policy, completion, chat }));
 
   const loadedWhileActivating = engine.state.kind !== "noModel";
   const activationMs = performance.now() - started;

@@ -72,7 +72,7 @@ export function boundForStorage(turns: readonly ChatTurn[]): ChatTurn[] {
   let chars = 0;
   let first = turns.length;
   while (first > 0 && turns.length - first < MAX_STORED_TURNS) {
-    const size = turns[first - 1].text.length + 200;
+    const size = turns[first - 1]!.text.length + 200;
     if (chars + size > MAX_STORED_CHARS && first < turns.length) break;
     chars += size;
     first--;

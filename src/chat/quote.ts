@@ -52,7 +52,7 @@ export async function buildQuote(
   }
   // A single line longer than the whole budget: keep its start rather than nothing.
   if (low === 0 && total > 0) {
-    const line = lines[0];
+    const line = lines[0]!;
     let chars = line.length;
     while (chars > 16 && !(await fits(formatQuestion(kind, region, [`${line.slice(0, chars)} …`], total, true)))) chars = Math.floor(chars / 2);
     return { question: formatQuestion(kind, region, [`${line.slice(0, chars)} …`], total, true), keptLines: 0, totalLines: total };

@@ -1,11 +1,11 @@
 import { EngineUnavailableError, isAbortError, type Engine, type FillResult, type PromptPiece } from "../engine/api";
 import type { FimFormat } from "../models/fimFormat";
-import { SuggestionCache, cacheBeforeChars } from "./cache";
-import { ExtraContext } from "./extraContext";
+import { SuggestionCache, cacheBeforeChars } from "./cache/suggestionCache";
+import { ExtraContext } from "./context/extraContext";
 import { buildFimPrompt, type FimChunk } from "./prompt/fimPrompt";
 import { allowsMultiline, postprocessCompletion, type PostprocessContext } from "./postprocess";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings, RequestTimings, TextSource } from "./types";
-import { WindowPlanner, sliceText, type PromptWindow, type WindowBudget } from "./window";
+import { WindowPlanner, sliceText, type PromptWindow, type WindowBudget } from "./context/window";
 
 /** Characters per token assumed until the model's own ratio has been seen. */
 const INITIAL_CHARS_PER_TOKEN = 3;

@@ -119,7 +119,7 @@ export function parseExtraModels(value: unknown): { models: CatalogModel[]; prob
   value.forEach((entry: unknown, index) => {
     const item = (entry ?? {}) as Record<string, unknown>;
     const label = typeof item.name === "string" && item.name ? `"${item.name}"` : `entry ${index + 1}`;
-    const text = (key: string) => (typeof item[key] === "string" ? (item[key] as string).trim() : "");
+    const text = (key: string) => (typeof item[key] === "string" ? item[key].trim() : "");
     const sha256 = text("sha256").replace(/^sha256:/i, "").toLowerCase();
     const missing = ["name", "repo", "file"].filter((key) => !text(key));
     if (missing.length > 0) return void problems.push(`slm.downloadExtraModels ${label} has no ${missing.join(", ")}.`);

@@ -183,7 +183,7 @@ async function attempt(ctx: Context): Promise<Omit<DownloadResult, "retries">> {
   let total: number | undefined;
   if (response.statusCode === 206 && existing > 0) {
     const range = parseContentRange(response.headers["content-range"]);
-    if (range && range.start === existing) {
+    if (range?.start === existing) {
       offset = existing;
       total = range.total;
       ctx.log(`Resuming ${ctx.name} at ${formatBytes(existing, "progress")}.`);

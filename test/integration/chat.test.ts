@@ -2,7 +2,7 @@
 // are noise, so these tests check what the extension sends, keeps and tells the user, not prose).
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
-import type { ExplainResult } from "../../src/chat/explainSelection";
+import type { ExplainResult } from "../../src/chat/editor/explainSelection";
 import type { ChatTurn } from "../../src/chat/protocol";
 import { extensionApi, setSetting, testModels, TINY_MODEL_NAME, waitForReady } from "./helpers";
 import { report } from "./report";
@@ -71,7 +71,7 @@ describe("Chat commands (extension host, tiny model)", function () {
     editor.selection = new vscode.Selection(3, 0, 6, 0);
     const result = await explain();
     assert.ok(result);
-    assert.match(result.question, /^Explain what this code does from `Untitled-\d+` \(TypeScript, lines 4–6\):\n\n```typescript\n  push\(item: T\): void \{\n    this\.items\.push\(item\);\n  \}\n```$/);
+    assert.match(result.question, /^Explain what this code does from `Untitled-\d+` \(TypeScript, lines 4–6\):\n\n```typescript\n {2}push\(item: T\): void \{\n {4}this\.items\.push\(item\);\n {2}\}\n```$/);
     assert.equal(result.answer.role, "assistant");
     assert.ok(result.answer.end === "maxTokens" || result.answer.end === "done");
   });
@@ -117,7 +117,7 @@ describe("Chat commands (extension host, tiny model)", function () {
     assert.ok(result);
     const match = /Only lines 1–(\d+) fit in the model's context: ([\d,]+) of 20,000 lines were left out/.exec(result.question);
     assert.ok(match, result.question.slice(-300));
-    assert.equal(Number(match[1]) + Number(match[2].replace(/,/g, "")), 20_000);
+    assert.equal(Number(match[1]) + Number(match[2]!.replace(/,/g, "")), 20_000);
     assert.notEqual(result.answer.end, "error", result.answer.notes?.join(" "));
     report(`explain of a 20,000-line selection: ${(performance.now() - started).toFixed(0)} ms, ${match[1]} lines kept`);
   });

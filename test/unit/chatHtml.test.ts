@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { chatHtml, newNonce } from "../../src/chat/html";
+import { chatHtml, newNonce } from "../../src/chat/editor/html";
 
 describe("chat webview page", () => {
   const nonce = newNonce();
@@ -24,8 +24,8 @@ describe("chat webview page", () => {
   it("has exactly one script, with the nonce, and no inline code or style", () => {
     const scripts = [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)];
     assert.equal(scripts.length, 1);
-    assert.equal(scripts[0][1], "");
-    assert.ok(scripts[0][0].includes(`nonce="${nonce}"`));
+    assert.equal(scripts[0]?.[1], "");
+    assert.ok(scripts[0]?.[0].includes(`nonce="${nonce}"`));
     assert.ok(!/<style\b/.test(html) && !/\sstyle=/.test(html) && !/\son\w+=/.test(html));
   });
 

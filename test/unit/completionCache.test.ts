@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
-import { SuggestionCache } from "../../src/completion/cache";
-import { AdaptiveDebounce, median, sleep } from "../../src/completion/debounce";
-import { ExtraContext, jaccard, wordSet } from "../../src/completion/extraContext";
-import { describeDrop, gateRequest, languageEnabled } from "../../src/completion/gates";
+import { SuggestionCache } from "../../src/completion/cache/suggestionCache";
+import { AdaptiveDebounce, median, sleep } from "../../src/completion/gate/debounce";
+import { ExtraContext, jaccard, wordSet } from "../../src/completion/context/extraContext";
+import { describeDrop, gateRequest, languageEnabled } from "../../src/completion/gate/gates";
 import { withInsertedText } from "../../src/completion/pipeline";
 import type { CompletionRequest, CompletionSettings } from "../../src/completion/types";
 

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { WindowPlanner, sliceText, type WindowBudget } from "../../src/completion/window";
+import { WindowPlanner, sliceText, type WindowBudget } from "../../src/completion/context/window";
 import type { CompletionRequest, TextSource } from "../../src/completion/types";
 
 function source(lines: string[]): TextSource {

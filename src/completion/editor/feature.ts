@@ -1,9 +1,8 @@
 import * as vscode from "vscode";
 import type { CompletionApi } from "../../api";
 import type { Engine } from "../../engine/api";
-import { Commands } from "../../commands/ids";
 import { Disposable } from "../../util/dispose";
-import { languageEnabled } from "../gates";
+import { languageEnabled } from "../gate/gates";
 import { CompletionPipeline } from "../pipeline";
 import type { CompletionSettings } from "../types";
 import { InlineProvider } from "./provider";
@@ -45,13 +44,6 @@ export class CompletionFeature extends Disposable {
     if (!this.settings.enabled) this.status.set({ kind: "off" });
 
     this._register(vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, this.provider));
-    this._register(vscode.commands.registerCommand(Commands.toggleCompletion, () => this.toggle()));
-    this._register(
-      vscode.commands.registerCommand(Commands.triggerCompletion, () =>
-        vscode.commands.executeCommand("editor.action.inlineSuggest.trigger"),
-      ),
-    );
-    this._register(vscode.commands.registerCommand(Commands.copyForContext, () => this.copyForContext()));
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration("slm.completion")) return;
@@ -129,7 +121,7 @@ export class CompletionFeature extends Disposable {
   }
 
   /** Ctrl+C as usual, and the copied code becomes extra context (people copy what they reuse). */
-  private async copyForContext(): Promise<void> {
+  async copyForContext(): Promise<void> {
     await vscode.commands.executeCommand("editor.action.clipboardCopyAction");
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.selection.isEmpty) return;
@@ -167,7 +159,7 @@ export class CompletionFeature extends Disposable {
     }
   }
 
-  private async toggle(): Promise<void> {
+  async toggle(): Promise<void> {
     const config = vscode.workspace.getConfiguration("slm.completion");
     await config.update("enabled", !this.settings.enabled, vscode.ConfigurationTarget.Global);
   }

@@ -1,8 +1,8 @@
 import * as vscode from "vscode";
 import { Commands } from "../../commands/ids";
 import type { Engine } from "../../engine/api";
-import { AdaptiveDebounce, sleep } from "../debounce";
-import { gateRequest } from "../gates";
+import { AdaptiveDebounce, sleep } from "../gate/debounce";
+import { gateRequest } from "../gate/gates";
 import type { CompletionPipeline } from "../pipeline";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings } from "../types";
 import { abortSignalOf, toCompletionRequest } from "./request";

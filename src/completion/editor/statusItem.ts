@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
 import { Commands } from "../../commands/ids";
 import { Disposable } from "../../util/dispose";
-import { describeDrop } from "../gates";
+import { describeDrop } from "../gate/gates";
 import type { DropReason } from "../types";
 
 export type CompletionActivity =

@@ -1,14 +1,13 @@
 import * as vscode from "vscode";
-import { Commands } from "../commands/ids";
-import { SECTION } from "../config";
-import type { Engine } from "../engine/api";
-import { Disposable } from "../util/dispose";
-import { ChatService } from "./chatService";
+import { SECTION } from "../../config";
+import type { Engine } from "../../engine/api";
+import { Disposable } from "../../util/dispose";
+import { ChatService } from "../chatService";
 import { CHAT_VIEW_ID, ChatViewProvider } from "./chatView";
 import { explainSelection } from "./explainSelection";
-import { ChatHistory } from "./history";
-import type { ChatTurn } from "./protocol";
-import { resolveChatSettings, type ChatSettings } from "./settings";
+import { ChatHistory } from "../history";
+import type { ChatTurn } from "../protocol";
+import { resolveChatSettings, type ChatSettings } from "../settings";
 
 /** Arguments other code (and tests) may pass to `slm.openChat`. */
 export interface OpenChatArgs {
@@ -21,6 +20,7 @@ export class ChatFeature extends Disposable {
   private settingsSnapshot: ChatSettings;
   private readonly service: ChatService;
   private readonly provider: ChatViewProvider;
+  private readonly explainDeps: Parameters<typeof explainSelection>[1];
 
   constructor(context: vscode.ExtensionContext, engine: Engine, log: vscode.LogOutputChannel) {
     super();
@@ -36,14 +36,19 @@ export class ChatFeature extends Disposable {
     this.provider = this._register(new ChatViewProvider(context.extensionUri, this.service, log));
     this._register(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, this.provider));
 
-    const explainDeps = { engine, service: this.service, settings: () => this.settingsSnapshot, showChat: () => this.provider.show(true) };
-    this._register(vscode.commands.registerCommand(Commands.openChat, (args?: OpenChatArgs) => this.openChat(args)));
-    this._register(vscode.commands.registerCommand(Commands.newChat, () => this.service.newChat()));
-    this._register(vscode.commands.registerCommand(Commands.explainSelection, () => explainSelection("explain", explainDeps)));
-    this._register(vscode.commands.registerCommand(Commands.summarizeSelection, () => explainSelection("summarize", explainDeps)));
+    this.explainDeps = { engine, service: this.service, settings: () => this.settingsSnapshot, showChat: () => this.provider.show(true) };
   }
 
-  private async openChat(args?: OpenChatArgs): Promise<ChatTurn | undefined> {
+  /** Explain or summarize the selection (or the code around the cursor) in the chat. */
+  explain(kind: "explain" | "summarize"): ReturnType<typeof explainSelection> {
+    return explainSelection(kind, this.explainDeps);
+  }
+
+  newChat(): ReturnType<ChatService["newChat"]> {
+    return this.service.newChat();
+  }
+
+  async openChat(args?: OpenChatArgs): Promise<ChatTurn | undefined> {
     const query = typeof args?.query === "string" && args.query.trim() ? args.query : undefined;
     await this.provider.show(query !== undefined);
     return query ? this.service.ask(query) : undefined;

@@ -1,4 +1,4 @@
-import type { CompletionRequest, CursorPosition, TextSource } from "./types";
+import type { CompletionRequest, CursorPosition, TextSource } from "../types";
 
 /**
  * Chooses which document text goes into a FIM prompt so that consecutive keystrokes share the
@@ -80,7 +80,7 @@ export class WindowPlanner {
 
   private keptAnchor(request: CompletionRequest, budget: WindowBudget): Anchoring | undefined {
     const last = this.last;
-    if (!last || last.documentKey !== request.documentKey) return undefined;
+    if (last?.documentKey !== request.documentKey) return undefined;
     const { cursor, text } = request;
     if (comparePositions(last.anchor, cursor) > 0) return undefined;
     if (cursor.line - last.anchor.line > budget.middleLines) return undefined;

@@ -1,4 +1,4 @@
-import type { CompletionSettings, DropReason } from "./types";
+import type { CompletionSettings, DropReason } from "../types";
 
 /** Characters that may stand right of the cursor without stopping an automatic suggestion. */
 const CLOSERS = /[)\]}>"'`;,.:\s]/g;

@@ -1,11 +1,11 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { Engine } from "../engine/api";
-import { SYSTEM_PROMPT } from "../engine/chatPrompt";
-import type { ChatService } from "./chatService";
-import type { ChatTurn } from "./protocol";
-import { buildQuote, looksBinary, type CodeRegion, type QuoteKind } from "./quote";
-import type { ChatSettings } from "./settings";
+import type { Engine } from "../../engine/api";
+import { SYSTEM_PROMPT } from "../../engine/chatPrompt";
+import type { ChatService } from "../chatService";
+import type { ChatTurn } from "../protocol";
+import { buildQuote, looksBinary, type CodeRegion, type QuoteKind } from "../quote";
+import type { ChatSettings } from "../settings";
 
 /** Tokens for the template's own markup around the messages. */
 const TEMPLATE_OVERHEAD_TOKENS = 48;

@@ -1,10 +1,10 @@
 import * as vscode from "vscode";
-import { Commands } from "../commands/ids";
-import { Disposable } from "../util/dispose";
-import type { ChatService } from "./chatService";
+import { Commands } from "../../commands/ids";
+import { Disposable } from "../../util/dispose";
+import type { ChatService } from "../chatService";
 import { chatHtml, newNonce } from "./html";
-import { assertNever, type NoticeAction, type WebviewMessage } from "./protocol";
-import { safeExternalLink, validateWebviewMessage } from "./validate";
+import { assertNever, type NoticeAction, type WebviewMessage } from "../protocol";
+import { safeExternalLink, validateWebviewMessage } from "../validate";
 
 export const CHAT_VIEW_ID = "slm.chatView";
 /** The built webview bundle; the only folder the webview may load from. */

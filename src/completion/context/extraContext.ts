@@ -1,4 +1,4 @@
-import type { ExtraChunk } from "./types";
+import type { ExtraChunk } from "../types";
 
 const MAX_CHUNKS = 16;
 const CHUNK_LINES = 64;

@@ -1,0 +1,51 @@
+import * as vscode from "vscode";
+import type { ChatFeature, OpenChatArgs } from "../chat/editor/chatFeature";
+import type { CompletionFeature } from "../completion/editor/feature";
+import type { Engine } from "../engine/api";
+import type { ModelPolicy } from "../modelPolicy";
+import { chooseModelsFolder } from "./chooseModelsFolder";
+import { downloadModel } from "./downloadModel";
+import { Commands, type CommandId } from "./ids";
+import { selectModel } from "./selectModel";
+import { RuntimeReportDocument, showRuntimeInfo } from "./showRuntimeInfo";
+import { showStatusMenu } from "./statusMenu";
+import { openWalkthrough } from "../firstRun/firstRun";
+
+export interface CommandTargets {
+  readonly context: vscode.ExtensionContext;
+  readonly log: vscode.LogOutputChannel;
+  readonly engine: Engine;
+  readonly policy: ModelPolicy;
+  readonly completion: CompletionFeature;
+  readonly chat: ChatFeature;
+}
+
+/** Every command the extension contributes, in one table: the id and what it does. */
+export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
+  const { context, log, engine, policy, completion, chat } = targets;
+  const runtimeReport = new RuntimeReportDocument();
+  const handlers: Readonly<Record<CommandId, (...args: never[]) => unknown>> = {
+    [Commands.selectModel]: () => selectModel("both"),
+    [Commands.selectCompletionModel]: () => selectModel("completion"),
+    [Commands.selectChatModel]: () => selectModel("chat"),
+    [Commands.downloadModel]: (arg?: unknown) => downloadModel(context, log, arg),
+    [Commands.chooseModelsFolder]: chooseModelsFolder,
+    [Commands.openWalkthrough]: openWalkthrough,
+    [Commands.reloadModel]: () => engine.reload(),
+    [Commands.showLog]: () => log.show(true),
+    [Commands.statusMenu]: () => showStatusMenu(engine),
+    [Commands.showRuntimeInfo]: () => showRuntimeInfo(engine, context.globalState, policy, runtimeReport),
+    [Commands.openSettings]: () => vscode.commands.executeCommand("workbench.action.openSettings", "@ext:slm-assistant.slm-assistant"),
+    [Commands.openChat]: (args?: OpenChatArgs) => chat.openChat(args),
+    [Commands.newChat]: () => chat.newChat(),
+    [Commands.explainSelection]: () => chat.explain("explain"),
+    [Commands.summarizeSelection]: () => chat.explain("summarize"),
+    [Commands.toggleCompletion]: () => completion.toggle(),
+    [Commands.triggerCompletion]: () => vscode.commands.executeCommand("editor.action.inlineSuggest.trigger"),
+    [Commands.copyForContext]: () => completion.copyForContext(),
+  };
+  return [
+    runtimeReport.register(),
+    ...Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler as (...args: unknown[]) => unknown)),
+  ];
+}
