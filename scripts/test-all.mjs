@@ -1,10 +1,11 @@
 // Runs every test layer in order and prints how many tests passed in each:
-// type-check and build, unit, engine (real node-llama-cpp), extension host (real VS Code server),
+// type-check and build, lint, unit, engine (real node-llama-cpp), extension host (real VS Code server),
 // browser end-to-end (Chromium driving code-server with the packaged VSIX installed).
 import { spawn } from "node:child_process";
 
 const layers = [
   { name: "build", command: "npm run compile && npm run build", counts: false },
+  { name: "lint", command: "npm run lint", counts: false },
   { name: "unit", command: "npm run test:unit" },
   { name: "engine", command: "npm run test:engine" },
   { name: "package", command: "npm run package", counts: false },

@@ -13,13 +13,13 @@ export function stableBoundary(text: string, from: number): number {
     const newline = text.indexOf("\n", position);
     if (newline < 0) break; // the last line may still grow
     const line = text.slice(position, newline);
-    const fenceMatch = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
     if (fence) {
-      if (fenceMatch && fenceMatch[1][0] === fence.char && fenceMatch[1].length >= fence.length && line.trim() === fenceMatch[1]) fence = undefined;
+      if (marker?.charAt(0) === fence.char && marker.length >= fence.length && line.trim() === marker) fence = undefined;
     } else {
       const blank = line.trim() === "";
       if (previousBlank && !blank && !/^\s/.test(line) && !/^(?:[-+*]|\d{1,9}[.)])(?:\s|$)/.test(line)) boundary = position;
-      if (fenceMatch) fence = { char: fenceMatch[1][0], length: fenceMatch[1].length };
+      if (marker) fence = { char: marker.charAt(0), length: marker.length };
       previousBlank = blank;
     }
     position = newline + 1;

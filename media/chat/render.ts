@@ -39,7 +39,7 @@ const md = new MarkdownIt({ html: false, linkify: true, typographer: false, brea
 md.validateLink = (url) => SAFE_LINK.test(url.trim());
 
 md.renderer.rules.fence = (tokens, index) => {
-  const token = tokens[index];
+  const token = tokens[index]!;
   const language = token.info.trim().split(/\s+/)[0]?.toLowerCase() ?? "";
   const known = language && hljs.getLanguage(language) ? language : "";
   const body = known ? hljs.highlight(token.content, { language: known, ignoreIllegals: true }).value : md.utils.escapeHtml(token.content);
@@ -51,10 +51,10 @@ md.renderer.rules.fence = (tokens, index) => {
     `<pre><code class="hljs${known ? ` language-${known}` : ""}">${body}</code></pre></div>`
   );
 };
-md.renderer.rules.code_block = (tokens, index) => `<pre><code class="hljs">${md.utils.escapeHtml(tokens[index].content)}</code></pre>`;
+md.renderer.rules.code_block = (tokens, index) => `<pre><code class="hljs">${md.utils.escapeHtml(tokens[index]!.content)}</code></pre>`;
 // Images would load remote resources (and CSP blocks them anyway): show them as text.
 md.renderer.rules.image = (tokens, index) => {
-  const token = tokens[index];
+  const token = tokens[index]!;
   const alt = token.children ? md.renderer.renderInlineAsText(token.children, md.options, {}) : token.content;
   return `<span class="image-placeholder">[image: ${md.utils.escapeHtml(alt)}]</span>`;
 };

@@ -188,7 +188,7 @@ describe("Chat view (installed VSIX, real engine, generated models)", function (
     assert.equal(await answer.locator("strong").first().innerText(), "iteratively");
     const stats = await answer.locator(".turn-stats").innerText();
     assert.match(stats, new RegExp(`^${SCRIPTED_NAME.replace(/[()]/g, "\\$&")} · [\\d.]+ tokens/s · \\d+ tokens · first token`));
-    const lengths = (await frame.locator("body").evaluate("window.__lengths")) as number[];
+    const lengths = await frame.locator("body").evaluate<number[], undefined>("window.__lengths");
     const partial = new Set(lengths.filter((n) => n > 0 && n < body.length));
     assert.ok(partial.size >= 3, `the answer appeared in ${partial.size} partial steps (${lengths.length} mutations)`);
     await screenshot("chat-explain-answer");
@@ -259,9 +259,9 @@ describe("Chat view (installed VSIX, real engine, generated models)", function (
     await answer.locator(".turn-body", { hasText: "Paragraph 3" }).waitFor({ timeout: 30_000 });
     await frame.locator(".stop").click();
     await answer.locator(".turn-stats", { hasText: "stopped" }).waitFor({ timeout: 5_000 });
-    const [stopMs, confirmMs] = (await frame.locator("body").evaluate(
+    const [stopMs, confirmMs] = await frame.locator("body").evaluate<[number, number], undefined>(
       "[(window.__stoppedAt ?? NaN) - window.__stopClickedAt, (window.__confirmedAt ?? NaN) - window.__stopClickedAt]",
-    )) as number[];
+    );
     console.log(
       `      Stop: the view stopped changing ${stopMs.toFixed(1)} ms after the click; the host's confirmation ` +
         `(webview → host → engine abort → webview) arrived after ${confirmMs.toFixed(1)} ms`,
@@ -353,11 +353,11 @@ describe("Chat view (installed VSIX, real engine, generated models)", function (
     assert.ok(text.includes("<script>"), "raw HTML is shown, not interpreted");
     assert.ok(text.includes("P40 invalid UTF-8: ") && text.includes(" end of P40"), "invalid UTF-8 does not swallow the text around it");
 
-    const probes = (await frame.locator("body").evaluate(`(() => {
+    const probes = await frame.locator("body").evaluate<{ pwned: string | null; csp: string[]; dangerous: number; links: string[]; scriptsInApp: number }, undefined>(`(() => {
       const dangerous = document.querySelectorAll(${JSON.stringify(DANGEROUS)});
       const links = [...document.querySelectorAll(".messages a[href]")].map((a) => a.getAttribute("href"));
       return { pwned: window.__pwned ?? null, csp: window.__csp, dangerous: dangerous.length, links, scriptsInApp: document.querySelectorAll("#app script").length };
-    })()`)) as { pwned: string | null; csp: string[]; dangerous: number; links: string[]; scriptsInApp: number };
+    })()`);
     assert.equal(probes.pwned, null, "no payload set window.__pwned");
     assert.deepEqual(probes.csp, [], "nothing even reached the CSP: the sanitizer stopped it first");
     assert.equal(probes.dangerous, 0, "no active element survived sanitizing");

@@ -103,7 +103,7 @@ describe("Downloading a recommended model in the browser (installed VSIX)", func
     const deadline = Date.now() + 10_000;
     while (!saved()?.endsWith(`${path.sep}test-tiny.gguf`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const file = saved() ?? "";
-    assert.match(file, /globalStorage[\/]slm-assistant\.slm-assistant[\/]models[\/]test-tiny\.gguf$/, "slm.modelPath does not name the downloaded file in global storage");
+    assert.match(file, /globalStorage[/]slm-assistant\.slm-assistant[/]models[/]test-tiny\.gguf$/, "slm.modelPath does not name the downloaded file in global storage");
     assert.ok(fs.readFileSync(file).equals(body), "the downloaded file is not the served model");
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ["test-tiny.gguf"], "a partial file was left behind");
 

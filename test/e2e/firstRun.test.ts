@@ -99,7 +99,7 @@ describe("First run in the browser (installed VSIX)", function () {
     const folder = path.join(path.dirname(workspace), "walkthrough-models");
     fs.rmSync(folder, { recursive: true, force: true });
     fs.mkdirSync(folder, { recursive: true });
-    fs.copyFileSync(models.chat!, path.join(folder, "chat-model.gguf"));
+    fs.copyFileSync(models.chat, path.join(folder, "chat-model.gguf"));
     fs.copyFileSync(models.tiny, path.join(folder, "tiny-coder.gguf"));
     updateRemoteSettings({ "slm.modelsDirectory": undefined });
 

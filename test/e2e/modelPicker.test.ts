@@ -23,7 +23,7 @@ describe("Select Model from a models folder in the browser (installed VSIX)", fu
     fs.rmSync(folder, { recursive: true, force: true });
     fs.mkdirSync(path.join(folder, "coder"), { recursive: true });
     fs.copyFileSync(models.tiny, path.join(folder, "coder", "tiny-coder.gguf"));
-    fs.copyFileSync(models.chat!, path.join(folder, "chat-model.gguf"));
+    fs.copyFileSync(models.chat, path.join(folder, "chat-model.gguf"));
     fs.copyFileSync(models.nonGguf, path.join(folder, "unfinished-download.gguf"));
   });
 

@@ -244,7 +244,7 @@ export function installExtension(vsix: string, extensionsDir: string, runDir: st
     .filter((name) => name.startsWith("slm-assistant.slm-assistant-"))
     .map((name) => path.join(extensionsDir, name));
   if (installed.length === 0) throw new Error(`no slm-assistant folder in ${extensionsDir} after install:\n${output}`);
-  return installed[0];
+  return installed[0]!;
 }
 
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {

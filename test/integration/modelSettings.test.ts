@@ -44,7 +44,7 @@ describe("Model settings, changed live", function () {
 
   it("reports an error naming the file when the model is truncated", async function () {
     if (!models.truncated) this.skip();
-    const truncated = models.truncated!;
+    const truncated = models.truncated;
     await setSetting("modelPath", truncated);
     const state = await waitUntil(api, errorNaming(truncated), "an error naming the truncated file");
     assert.equal(state.error?.code, "truncated");

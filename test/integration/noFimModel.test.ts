@@ -37,7 +37,7 @@ describe("A completion model without fill-in-the-middle", function () {
     while (!warnings.some((w) => w.includes("inline completion is off")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const warning = warnings.find((w) => w.includes("inline completion is off"));
     assert.ok(warning, `no warning; shown: ${warnings.join(" | ")}`);
-    assert.match(warning!, /TinyLlama-1\.1B-Chat \(random weights\).* has no fill-in-the-middle tokens/);
+    assert.match(warning, /TinyLlama-1\.1B-Chat \(random weights\).* has no fill-in-the-middle tokens/);
     assert.equal(api.completion!.modelCalls(), calls, "no completion was asked for");
     assert.equal(warnings.filter((w) => w.includes("inline completion is off")).length, 1, "said once");
     assert.equal(api.completion!.activity().kind, "dropped", "the completion status says why");

@@ -41,7 +41,7 @@ describe("Separate completion and chat models, LoRA adapters", function () {
     const state = await waitUntil(api, (s) => s.kind === "ready" && s.laneErrors?.chat !== undefined, "ready with a chat error");
     assert.equal(state.lanes?.completion?.path, models.tiny);
     assert.equal(state.laneErrors?.chat?.code, "notGguf");
-    assert.ok(state.laneErrors!.chat!.message.includes(models.nonGguf));
+    assert.ok(state.laneErrors.chat.message.includes(models.nonGguf));
     await vscode.commands.executeCommand("slm.newChat");
     const answer = await vscode.commands.executeCommand<ChatTurn>("slm.openChat", { query: "Who are you?" });
     assert.equal(answer?.end, "error");
@@ -60,7 +60,7 @@ describe("Separate completion and chat models, LoRA adapters", function () {
     await setSetting("loraAdapters", [{ path: models.foreignLora }]);
     const failed = await waitUntil(api, (s) => s.kind === "error", "an error for the foreign adapter");
     assert.equal(failed.error?.code, "badAdapter");
-    assert.match(failed.error!.message, /does not fit SLM demo model \(random weights\): it was made for a different model/);
+    assert.match(failed.error.message, /does not fit SLM demo model \(random weights\): it was made for a different model/);
 
     await setSetting("loraAdapters", [{ path: models.lora, scale: 0.5 }]);
     const state = await waitUntil(api, (s) => s.kind === "ready", "ready with the tiny model's own adapter");

@@ -39,6 +39,7 @@ export class ModelServer {
     options: ModelServerOptions,
   ) {
     this.bytesPerSecond = options.bytesPerSecond;
+    server.on("request", (req, res) => this.handle(req, res));
     server.on("connection", (socket) => {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
@@ -46,15 +47,13 @@ export class ModelServer {
   }
 
   static async start(options: ModelServerOptions = {}): Promise<ModelServer> {
-    let self: ModelServer | undefined;
-    const server = http.createServer((req, res) => self?.handle(req, res));
+    const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(0, "127.0.0.1", resolve);
     });
     const port = (server.address() as AddressInfo).port;
-    self = new ModelServer(server, `http://127.0.0.1:${port}`, options);
-    return self;
+    return new ModelServer(server, `http://127.0.0.1:${port}`, options);
   }
 
   serve(path: string, body: Buffer, options: { linkedSha256?: boolean | string } = {}): void {

@@ -35,14 +35,14 @@ describe("chat history", () => {
     writes.push(history.add(turn("a", "assistant", "")));
     for (let i = 1; i <= 20; i++) writes.push(history.replace(turn("a", "assistant", "x".repeat(i))));
     await Promise.all(writes);
-    assert.equal(new ChatHistory(store).turns[0].text, "x".repeat(20));
+    assert.equal(new ChatHistory(store).turns[0]?.text, "x".repeat(20));
   });
 
   it("marks an answer that was streaming when the window closed as stopped, keeping its text", () => {
     const turns = readStored({ version: 1, turns: [turn("1", "user", "q"), turn("2", "assistant", "partial answer")] });
-    assert.equal(turns[1].end, "stopped");
-    assert.equal(turns[1].text, "partial answer");
-    assert.deepEqual(turns[1].notes, ["Stopped when the window closed."]);
+    assert.equal(turns[1]?.end, "stopped");
+    assert.equal(turns[1]?.text, "partial answer");
+    assert.deepEqual(turns[1]?.notes, ["Stopped when the window closed."]);
   });
 
   it("ignores a damaged store and malformed turns", () => {

@@ -34,8 +34,8 @@ describe("chat prompt building", () => {
     assert.ok(built.promptTokens <= budget, `${built.promptTokens} > ${budget}`);
     assert.ok(built.droppedTurns > 0);
     assert.equal(built.droppedTurns % 2, 0, "a pair is dropped together");
-    assert.equal(built.messages[0].role, "system");
-    assert.equal(built.messages[1].role, "user", "the kept history starts with a question");
+    assert.equal(built.messages[0]?.role, "system");
+    assert.equal(built.messages[1]?.role, "user", "the kept history starts with a question");
     assert.deepEqual(built.messages.at(-1), { role: "user", text: "latest question" });
     // The newest turns are the ones kept, and as many as fit.
     assert.equal(built.messages.at(-2)?.text, history.at(-1)?.text);
@@ -43,7 +43,7 @@ describe("chat prompt building", () => {
     assert.ok(withOneMore > budget, "one more pair would not have fit");
     const notes = describeTrimming(built, 512);
     assert.equal(notes.length, 1);
-    assert.match(notes[0], new RegExp(`^${built.droppedTurns} earlier messages no longer fit in the model's context \\(512 tokens\\)`));
+    assert.match(notes[0]!, new RegExp(`^${built.droppedTurns} earlier messages no longer fit in the model's context \\(512 tokens\\)`));
   });
 
   it("never drops the system prompt or the question, even when every earlier turn must go", () => {
@@ -59,7 +59,7 @@ describe("chat prompt building", () => {
     const built = buildPrompt({ system: "sys", history: conversation(2, 5), question, budgetTokens: 120, measure });
     assert.ok(built.fits);
     assert.ok(built.promptTokens <= 120);
-    const kept = built.messages[1].text;
+    const kept = built.messages[1]!.text;
     assert.ok(kept.endsWith(QUESTION_CUT_MARKER));
     assert.ok(question.startsWith(kept.slice(0, kept.length - QUESTION_CUT_MARKER.length)));
     assert.equal(built.questionCutChars, question.length - (kept.length - QUESTION_CUT_MARKER.length));
@@ -71,7 +71,7 @@ describe("chat prompt building", () => {
     const question = "😀".repeat(400);
     const charMeasure = (messages: readonly PromptMessage[]) => messages.reduce((sum, m) => sum + m.text.length, 0);
     const built = buildPrompt({ system: "s", history: [], question, budgetTokens: 201 + QUESTION_CUT_MARKER.length, measure: charMeasure });
-    const kept = built.messages[1].text.slice(0, -QUESTION_CUT_MARKER.length);
+    const kept = built.messages[1]!.text.slice(0, -QUESTION_CUT_MARKER.length);
     assert.equal(kept.length % 2, 0);
     assert.doesNotMatch(kept, /[\ud800-\udbff]$/);
   });
@@ -87,7 +87,7 @@ describe("chat prompt building", () => {
     const history = conversation(6, 3);
     const built = buildPrompt({ system: "s", history, question: "q", budgetTokens: 80, measure: generous });
     assert.ok(built.promptTokens <= 80);
-    const earlier = measure([built.messages[0], ...history.slice(Math.max(0, built.droppedTurns - 2)), built.messages.at(-1)!]);
+    const earlier = measure([built.messages[0]!, ...history.slice(Math.max(0, built.droppedTurns - 2)), built.messages.at(-1)!]);
     assert.ok(built.droppedTurns === 0 || earlier > 80, "as many turns as fit are kept");
   });
 });

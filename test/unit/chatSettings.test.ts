@@ -19,6 +19,6 @@ describe("chat settings", () => {
     const { settings, notices } = resolveChatSettings({ maxAnswerTokens: 100.4, temperature: "hot" });
     assert.deepEqual(settings, { maxAnswerTokens: 100, temperature: DEFAULT_CHAT_SETTINGS.temperature });
     assert.equal(notices.length, 2);
-    assert.match(notices[1], /slm\.chat\.temperature must be a number/);
+    assert.match(notices[1]!, /slm\.chat\.temperature must be a number/);
   });
 });

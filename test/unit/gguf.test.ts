@@ -130,7 +130,7 @@ describe("GGUF encodings", () => {
     assert.equal(out.readInt8(2 + 17), 8); // 1 * 127/16 = 7.94
     assert.equal(out.readInt8(2 + 31), 119); // 15 * 127/16 = 119.06
     const decoded = decodeTensor(out, GgmlType.Q8_0);
-    decoded.forEach((v, j) => assert.ok(Math.abs(v - values[j]) <= 16 / 127 / 2 + 1e-3, `element ${j}`));
+    decoded.forEach((v, j) => assert.ok(Math.abs(v - values[j]!) <= 16 / 127 / 2 + 1e-3, `element ${j}`));
   });
 
   it("quantizes Q4_0 like ggml's reference: the signed extreme maps to -8", () => {
@@ -138,8 +138,8 @@ describe("GGUF encodings", () => {
     const out = Buffer.alloc(18);
     encodeValues(values, GgmlType.Q4_0, out, 0);
     assert.equal(f16BitsToF32(out.readUInt16LE(0)), 1, "d = -8 / -8");
-    assert.equal(out[2] & 0x0f, 0, "-8 is nibble 0");
-    assert.equal(out[2] >> 4, 8, "second half's 0 is nibble 8");
+    assert.equal(out[2]! & 0x0f, 0, "-8 is nibble 0");
+    assert.equal(out[2]! >> 4, 8, "second half's 0 is nibble 8");
     assert.deepEqual([...decodeTensor(out, GgmlType.Q4_0)], [...values]);
   });
 
@@ -201,7 +201,7 @@ function maxOffDiagonalDot(codes: Float32Array, count: number, width: number): n
     for (let b = a + 1; b < count; b++) {
       let dot = 0;
       for (let j = 0; j < width; j++) {
-        dot += codes[a * width + j] * codes[b * width + j];
+        dot += codes[a * width + j]! * codes[b * width + j]!;
       }
       max = Math.max(max, dot);
     }

@@ -75,9 +75,9 @@ export class ByteWriter {
         this.reserve(4).writeFloatLE(Number(item), this.length - 4);
         return;
       case GgufValueType.UINT64:
-        return this.u64(BigInt(item as number | bigint));
+        return this.u64(BigInt(item));
       case GgufValueType.INT64:
-        this.reserve(8).writeBigInt64LE(BigInt(item as number | bigint), this.length - 8);
+        this.reserve(8).writeBigInt64LE(BigInt(item), this.length - 8);
         return;
       case GgufValueType.FLOAT64:
         this.reserve(8).writeDoubleLE(Number(item), this.length - 8);

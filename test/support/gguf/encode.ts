@@ -20,14 +20,14 @@ export function encodeValues(values: Float32Array, type: GgmlType, out: Buffer, 
 
 function encodeF32(values: Float32Array, out: Buffer, offset: number): number {
   for (let i = 0; i < values.length; i++) {
-    out.writeFloatLE(values[i], offset + i * 4);
+    out.writeFloatLE(values[i]!, offset + i * 4);
   }
   return values.length * 4;
 }
 
 function encodeF16(values: Float32Array, out: Buffer, offset: number): number {
   for (let i = 0; i < values.length; i++) {
-    out.writeUInt16LE(f32ToF16Bits(values[i]), offset + i * 2);
+    out.writeUInt16LE(f32ToF16Bits(values[i]!), offset + i * 2);
   }
   return values.length * 2;
 }
@@ -39,14 +39,14 @@ function encodeQ8_0(values: Float32Array, out: Buffer, offset: number): number {
     const first = block * elements;
     let amax = 0;
     for (let j = 0; j < elements; j++) {
-      amax = Math.max(amax, Math.abs(values[first + j]));
+      amax = Math.max(amax, Math.abs(values[first + j]!));
     }
     const d = amax / 127;
     const id = d !== 0 ? 1 / d : 0;
     const at = offset + block * bytes;
     out.writeUInt16LE(f32ToF16Bits(d), at);
     for (let j = 0; j < elements; j++) {
-      out.writeInt8(roundHalfAwayFromZero(values[first + j] * id), at + 2 + j);
+      out.writeInt8(roundHalfAwayFromZero(values[first + j]! * id), at + 2 + j);
     }
   }
   return (values.length / elements) * bytes;
@@ -62,7 +62,7 @@ function encodeQ4_0(values: Float32Array, out: Buffer, offset: number): number {
     let amax = 0;
     let max = 0;
     for (let j = 0; j < elements; j++) {
-      const v = values[first + j];
+      const v = values[first + j]!;
       if (amax < Math.abs(v)) {
         amax = Math.abs(v);
         max = v;
@@ -73,8 +73,8 @@ function encodeQ4_0(values: Float32Array, out: Buffer, offset: number): number {
     const at = offset + block * bytes;
     out.writeUInt16LE(f32ToF16Bits(d), at);
     for (let j = 0; j < half; j++) {
-      const low = Math.min(15, Math.trunc(values[first + j] * id + 8.5));
-      const high = Math.min(15, Math.trunc(values[first + half + j] * id + 8.5));
+      const low = Math.min(15, Math.trunc(values[first + j]! * id + 8.5));
+      const high = Math.min(15, Math.trunc(values[first + half + j]! * id + 8.5));
       out[at + 2 + j] = low | (high << 4);
     }
   }
@@ -106,7 +106,7 @@ export function fillRandomBlocks(type: GgmlType, out: Buffer, blocks: number, sc
 /** Turns random bytes into uniform values in ±scale, one element of `width` bytes at a time. */
 function rescaleRandom(target: Buffer, width: number, scale: number, write: (value: number, at: number) => void): number {
   for (let at = 0; at < target.length; at += width) {
-    write(((target[at] - 127.5) / 127.5) * scale, at);
+    write(((target[at]! - 127.5) / 127.5) * scale, at);
   }
   return target.length;
 }

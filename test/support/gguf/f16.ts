@@ -6,7 +6,7 @@ const u32Scratch = new Uint32Array(f32Scratch.buffer);
 /** Float32 → f16 bits, rounding to nearest even like ggml's converter. */
 export function f32ToF16Bits(value: number): number {
   f32Scratch[0] = value;
-  const x = u32Scratch[0];
+  const x = u32Scratch[0]!;
   const sign = (x >>> 16) & 0x8000;
   const exponent = (x >>> 23) & 0xff;
   let mantissa = x & 0x7fffff;

@@ -23,7 +23,7 @@ export function llamaSourceBundle(): string {
 /** The commit the bundle holds; it identifies the vocabulary a model was built from. */
 export function llamaSourceCommit(): string {
   const heads = execFileSync("git", ["bundle", "list-heads", llamaSourceBundle()], { encoding: "utf8" });
-  return heads.trim().split(/\s+/)[0];
+  return heads.trim().split(/\s+/)[0]!;
 }
 
 /** Contents of `path` in the bundle's HEAD, or undefined when that commit has no such file. */

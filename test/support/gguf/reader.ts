@@ -96,8 +96,8 @@ export function decodeTensor(bytes: Buffer, type: GgmlType): Float32Array {
         const low: number[] = [];
         const high: number[] = [];
         for (let j = 0; j < 16; j++) {
-          low.push(d * ((block[2 + j] & 0x0f) - 8));
-          high.push(d * ((block[2 + j] >> 4) - 8));
+          low.push(d * ((block[2 + j]! & 0x0f) - 8));
+          high.push(d * ((block[2 + j]! >> 4) - 8));
         }
         out.push(...low, ...high);
       });
@@ -117,7 +117,7 @@ function readValue(cursor: Cursor, type: GgufValueType): GgufValue {
   if (type === GgufValueType.ARRAY) {
     const itemType = cursor.u32() as ScalarValueType;
     const length = cursor.u64();
-    const items: (string | number | bigint | boolean)[] = new Array(length);
+    const items = new Array<string | number | bigint | boolean>(length);
     for (let i = 0; i < length; i++) {
       items[i] = readScalar(cursor, itemType);
     }

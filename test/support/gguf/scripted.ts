@@ -83,7 +83,7 @@ function targetIndexOf(targets: readonly number[], token: number): number {
     return last;
   }
   const first = targets[0];
-  return last > 0 && token >= first && token < first + last ? token - first : -1;
+  return first !== undefined && last > 0 && token >= first && token < first + last ? token - first : -1;
 }
 
 /** Beyond this many codes the pairwise margin check costs seconds; random codes are safe anyway. */
@@ -119,7 +119,7 @@ export function separatedCodes(count: number, width: number): Float32Array {
       }
     } while (k < CHECKED_CODE_LIMIT && maxDotWithEarlier(packed, k, words, width) > width / 2);
     for (let j = 0; j < width; j++) {
-      const bit = (packed[k * words + (j >>> 5)] >>> (j & 31)) & 1;
+      const bit = (packed[k * words + (j >>> 5)]! >>> (j & 31)) & 1;
       codes[k * width + j] = bit ? 1 : -1;
     }
   }
@@ -131,7 +131,7 @@ function maxDotWithEarlier(packed: Uint32Array, k: number, words: number, width:
   for (let other = 0; other < k; other++) {
     let differing = 0;
     for (let w = 0; w < words; w++) {
-      differing += popcount32(packed[k * words + w] ^ packed[other * words + w]);
+      differing += popcount32(packed[k * words + w]! ^ packed[other * words + w]!);
     }
     max = Math.max(max, width - 2 * differing);
   }

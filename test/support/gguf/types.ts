@@ -86,7 +86,7 @@ export function elementCount(dims: readonly number[]): number {
 export function tensorByteSize(dims: readonly number[], type: GgmlType): number {
   const block = GGML_BLOCK[type];
   const elements = elementCount(dims);
-  if (dims[0] % block.elements !== 0) {
+  if (dims[0]! % block.elements !== 0) {
     throw new Error(`row length ${dims[0]} is not a multiple of ${block.elements} as ${GgmlType[type]} needs`);
   }
   return (elements / block.elements) * block.bytes;

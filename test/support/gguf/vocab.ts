@@ -104,7 +104,7 @@ export function tinyVocabulary(normalTokens = 4000): Vocabulary {
   // Qwen2 token 256 + i is the result of merge i, so this keeps exactly the merges of kept tokens.
   const merges = full.merges.filter((merge) => {
     const [left, right] = merge.split(" ");
-    return kept.has(left) && kept.has(right) && kept.has(left + right);
+    return left !== undefined && right !== undefined && kept.has(left) && kept.has(right) && kept.has(left + right);
   });
   const types: TokenType[] = tokens.map(() => TokenType.NORMAL);
   for (const special of CODER_SPECIAL_TOKENS) {

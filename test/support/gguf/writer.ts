@@ -66,7 +66,7 @@ function serializeHeader(spec: GgufModelSpec, alignment = readAlignment(spec)): 
       out.u64(dim);
     }
     out.u32(tensor.type);
-    out.u64(offsets[index]);
+    out.u64(offsets[index]!);
   });
   out.zeros(alignUp(out.size, alignment) - out.size);
   return { bytes: out.toBuffer(), offsets };
@@ -103,15 +103,15 @@ function relativeDataOffsets(tensors: readonly TensorSpec[], alignment: number):
 
 function planLayout(tensors: readonly TensorSpec[], offsets: readonly number[], dataOffset: number): GgufLayout {
   const last = tensors.length - 1;
-  const dataSize = last < 0 ? 0 : offsets[last] + tensorByteSize(tensors[last].dims, tensors[last].type);
+  const dataSize = last < 0 ? 0 : offsets[last]! + tensorByteSize(tensors[last]!.dims, tensors[last]!.type);
   return { dataOffset, tensorOffsets: offsets, fileSize: dataOffset + dataSize };
 }
 
 async function writeTensorData(file: FileHandle, tensors: readonly TensorSpec[], layout: GgufLayout): Promise<void> {
   const chunk = Buffer.alloc(CHUNK_BYTES);
   for (let index = 0; index < tensors.length; index++) {
-    const tensor = tensors[index];
-    let position = layout.dataOffset + layout.tensorOffsets[index];
+    const tensor = tensors[index]!;
+    let position = layout.dataOffset + layout.tensorOffsets[index]!;
     for (const bytes of tensorChunks(tensor, chunk)) {
       await file.write(bytes, 0, bytes.length, position);
       position += bytes.length;
