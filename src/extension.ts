@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
 import { createEngine, type LogLevel } from "./engine";
 import { readMachineFacts } from "./engine/settings";
-import { readEngineHost } from "./config";
+import { readSettings } from "./config";
 import { createApi, type SlmApi } from "./api";
 import { ChatFeature } from "./chat/editor/chatFeature";
 import { CompletionFeature } from "./completion/editor/feature";
@@ -22,7 +22,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
 
   // The policy is consulted only when a model loads, which happens after activate() returns.
   const engine = createEngine({
-    host: readEngineHost(),
+    host: readSettings().engineHost,
     scriptPath: context.asAbsolutePath("dist/engineHost.js"),
     machine: readMachineFacts(),
     log: logTo(log),

@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
 import type { Engine } from "./engine/api";
 import { LANES, type EngineError, type EngineState, type Lane } from "./engine/types";
-import { SECTION, readEngineSettings, readIdleUnloadMs, sameSettings } from "./config";
+import { SECTION, readSettings, sameSettings } from "./config";
 import { Commands } from "./commands/ids";
 import { Disposable } from "./util/dispose";
 
@@ -16,7 +16,7 @@ export const useContextLabel = (contextSize: number): string => `Use a ${context
  * user about errors and adjusted settings, each once, with the action that fixes it.
  */
 export class ModelController extends Disposable {
-  private lastSettings = readEngineSettings();
+  private lastSettings = readSettings().engine;
   private progress?: { resolve: () => void; report: (percent: number) => void; reported: number };
   private shownErrors = new Set<string>();
   private shownNotices = new Set<string>();
@@ -29,9 +29,9 @@ export class ModelController extends Disposable {
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration(SECTION)) return;
-        if (event.affectsConfiguration(`${SECTION}.unloadAfterMinutes`)) this.engine.setIdleUnload(readIdleUnloadMs());
+        if (event.affectsConfiguration(`${SECTION}.unloadAfterMinutes`)) this.engine.setIdleUnload(readSettings().idleUnloadMs);
         if (event.affectsConfiguration(`${SECTION}.engine.host`)) void this.offerReload();
-        const next = readEngineSettings();
+        const next = readSettings().engine;
         if (sameSettings(next, this.lastSettings)) return;
         this.lastSettings = next;
         this.log.info("Settings changed; applying them.");
@@ -44,7 +44,7 @@ export class ModelController extends Disposable {
 
   /** First load, after activation has returned. */
   start(): Promise<void> {
-    this.engine.setIdleUnload(readIdleUnloadMs());
+    this.engine.setIdleUnload(readSettings().idleUnloadMs);
     return this.engine.configure(this.lastSettings);
   }
 

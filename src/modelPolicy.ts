@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { SECTION } from "./config";
+import { readSettings, SECTION } from "./config";
 import { checkModelAllowed, parseAllowedHashes } from "./models/modelHash";
 import { Disposable } from "./util/dispose";
 
@@ -41,8 +41,7 @@ export class ModelPolicy extends Disposable {
 
   /** Reads the setting; true when it changed. */
   private read(): boolean {
-    const raw = vscode.workspace.getConfiguration(SECTION).get<unknown>("allowedModelHashes", []);
-    const { hashes, notices } = parseAllowedHashes(Array.isArray(raw) ? raw : [raw]);
+    const { hashes, notices } = parseAllowedHashes([...readSettings().allowedModelHashes]);
     const snapshot = [...hashes].sort().join(",");
     for (const notice of notices) {
       this.log.warn(notice);

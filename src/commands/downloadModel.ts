@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { SECTION } from "../config";
+import { readSettings } from "../config";
 import { CATALOG, type CatalogModel, localFileName, modelUrl, parseExtraModels, parseMirror } from "../download/catalog";
 import { download, DownloadError } from "../download/downloader";
 import { formatBytes } from "../util/bytes";
@@ -45,21 +45,21 @@ export async function downloadModel(
   arg?: unknown,
 ): Promise<DownloadModelResult | undefined> {
   const args = readArgs(arg);
-  const config = vscode.workspace.getConfiguration(SECTION);
-  if (config.get<boolean>("allowNetwork", false) !== true) {
+  const settings = readSettings();
+  if (!settings.allowNetwork) {
     const message =
       "SLM Assistant does not use the network unless you allow it (slm.allowNetwork is off), so it cannot download models. Turn the setting on to download, or copy a GGUF file to this machine and choose it with SLM: Select Model…";
     log.info("Download refused: slm.allowNetwork is off; no connection was made.");
     offerSetting(vscode.window.showWarningMessage(message, "Open Setting"), "slm.allowNetwork");
     return { status: "refused", kind: "networkDisabled", message };
   }
-  const mirror = parseMirror(config.get<unknown>("downloadMirror"));
+  const mirror = parseMirror(settings.downloadMirror);
   if ("error" in mirror) {
     log.warn(`Download refused: ${mirror.error}`);
     offerSetting(vscode.window.showErrorMessage(`SLM Assistant: ${mirror.error}`, "Open Setting"), "slm.downloadMirror");
     return { status: "refused", kind: "mirror", message: mirror.error };
   }
-  const extra = parseExtraModels(config.get<unknown>("downloadExtraModels"));
+  const extra = parseExtraModels(settings.downloadExtraModels);
   for (const problem of extra.problems) log.warn(problem);
   const catalog = [...CATALOG, ...extra.models];
   const folder = path.join(context.globalStorageUri.fsPath, "models");

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { SECTION } from "../config";
+import { readSettings } from "../config";
 import type { Engine } from "../engine/api";
 import { type HashCacheStore, modelSha256 } from "../models/modelHash";
 import type { ModelPolicy } from "../modelPolicy";
@@ -25,7 +25,7 @@ export async function showRuntimeInfo(engine: Engine, store: HashCacheStore, pol
     state,
     models,
     sha256: models.length === 0 && state.modelPath ? await hashOf(state.modelPath) : "no model file",
-    allowNetwork: vscode.workspace.getConfiguration(SECTION).get<boolean>("allowNetwork", false) === true,
+    allowNetwork: readSettings().allowNetwork,
     allowlistSize: policy.allowlistSize,
   });
   await view.show(report);

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { SECTION } from "../../config";
+import { readSettings, SECTION } from "../../config";
 import type { Engine } from "../../engine/api";
 import { Disposable } from "../../util/dispose";
 import { ChatService } from "../chatService";
@@ -7,7 +7,7 @@ import { CHAT_VIEW_ID, ChatViewProvider } from "./chatView";
 import { explainSelection } from "./explainSelection";
 import { ChatHistory } from "../history";
 import type { ChatTurn } from "../protocol";
-import { resolveChatSettings, type ChatSettings } from "../settings";
+import type { ChatSettings } from "../settings";
 
 /** Arguments other code (and tests) may pass to `slm.openChat`. */
 export interface OpenChatArgs {
@@ -55,15 +55,12 @@ export class ChatFeature extends Disposable {
   }
 
   private readSettings(log: vscode.LogOutputChannel): ChatSettings {
-    const config = vscode.workspace.getConfiguration(`${SECTION}.chat`);
-    const { settings, notices } = resolveChatSettings({
-      maxAnswerTokens: config.get("maxAnswerTokens"),
-      temperature: config.get("temperature"),
-    });
-    for (const notice of notices) {
+    const { chat, chatNotices } = readSettings();
+    for (const notice of chatNotices) {
       log.warn(notice);
       void vscode.window.showWarningMessage(`SLM Assistant: ${notice}`);
     }
-    return settings;
+    return chat;
   }
+
 }

@@ -7,7 +7,7 @@ import { CompletionPipeline } from "../pipeline";
 import type { CompletionSettings } from "../types";
 import { InlineProvider } from "./provider";
 import { toCompletionRequest } from "./request";
-import { readCompletionSettings } from "./settings";
+import { readSettings } from "../../config";
 import { CompletionStatusItem } from "./statusItem";
 
 /** After this long without typing or moving, the KV cache is warmed for the cursor's place. */
@@ -18,7 +18,7 @@ const WARM_AFTER_IDLE_MS = 400;
  * keystroke (extra context from files the user works with, warm-up while they are idle).
  */
 export class CompletionFeature extends Disposable {
-  private settings: CompletionSettings = readCompletionSettings();
+  private settings: CompletionSettings = readSettings().completion;
   private readonly pipeline: CompletionPipeline;
   private readonly provider: InlineProvider;
   private readonly status: CompletionStatusItem;
@@ -47,7 +47,7 @@ export class CompletionFeature extends Disposable {
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration("slm.completion")) return;
-        this.settings = readCompletionSettings();
+        this.settings = readSettings().completion;
         this.status.set(this.settings.enabled ? { kind: "idle" } : { kind: "off" });
       }),
     );

@@ -47,7 +47,8 @@ export class CompletionStatusItem extends Disposable {
         this.item.text = "$(sparkle) Complete";
         break;
       case "working":
-        this.item.text = "$(loading~spin) Complete";
+        // Still, not spinning: see ui/statusText.ts (animations slow typing in the workbench).
+        this.item.text = "$(sync) Complete";
         break;
       case "shown":
         this.item.text = `$(sparkle) Complete ${a.fromCache ? "(cached)" : `${Math.round(a.ms)} ms`}`;
