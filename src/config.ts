@@ -64,7 +64,7 @@ export function readSettings(): Settings {
     chatNotices: chat.notices,
     allowNetwork: config.get<unknown>("allowNetwork", false) === true,
     allowedModelHashes: Array.isArray(hashes) ? hashes : [hashes],
-    modelsDirectory: String(config.get<unknown>("modelsDirectory", "") ?? "").trim(),
+    modelsDirectory: stringSetting(config.get<unknown>("modelsDirectory", "")),
     downloadMirror: config.get<unknown>("downloadMirror"),
     downloadExtraModels: config.get<unknown>("downloadExtraModels"),
   };
@@ -72,4 +72,9 @@ export function readSettings(): Settings {
 
 export function sameSettings(a: RawEngineSettings, b: RawEngineSettings): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** A string setting as typed; anything else (a number, an object) reads as empty. */
+function stringSetting(value: unknown): string {
+  return typeof value === "string" ? value.trim() : "";
 }

@@ -64,7 +64,7 @@ export class ChatService {
 
   sendInit(): void {
     const running = this.running && !this.running.ended ? this.running : undefined;
-    const turns = this.history.turns.map((turn) => (running && turn.id === running.answerId ? { ...turn, text: running.text } : turn));
+    const turns = this.history.turns.map((turn) => (turn.id === running?.answerId ? { ...turn, text: running.text } : turn));
     this.post({ type: "init", turns, streamingId: running?.answerId, model: modelStatus(this.engine.state) });
   }
 
@@ -225,7 +225,7 @@ export class ChatService {
       const turn = turns[i];
       if (turn?.role === "user") {
         const answer = turns[i + 1];
-        if (!answer || answer.role !== "assistant" || answer.end === "error" || answer.text.trim() === "") continue;
+        if (answer?.role !== "assistant" || answer.end === "error" || answer.text.trim() === "") continue;
         messages.push({ role: "user", text: turn.text }, { role: "assistant", text: answer.text });
         i++;
       }

@@ -33,7 +33,7 @@ export async function modelSha256(file: string, store: HashCacheStore | undefine
   const stat = await fs.stat(file);
   const cache = store?.get<Record<string, CachedHash>>(CACHE_KEY) ?? {};
   const hit = cache[file];
-  if (hit && hit.size === stat.size && hit.mtimeMs === stat.mtimeMs) return { sha256: hit.sha256, cached: true };
+  if (hit?.size === stat.size && hit.mtimeMs === stat.mtimeMs) return { sha256: hit.sha256, cached: true };
 
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal })) hash.update(chunk as Buffer);

@@ -35,7 +35,7 @@ export async function runFill(model: LlamaModel, sequence: LlamaContextSequence,
 
 function tokenizePieces(model: LlamaModel, pieces: readonly PromptPiece[]): Token[] {
   let cache = tokenCaches.get(model);
-  if (!cache) tokenCaches.set(model, (cache = new Map()));
+  if (!cache) tokenCaches.set(model, (cache = new Map<string, Token[]>()));
   const tokens: Token[] = [];
   for (const piece of pieces) {
     const special = "special" in piece;

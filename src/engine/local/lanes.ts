@@ -42,7 +42,7 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined, 
       try {
         resolve(onAbort());
       } catch (error) {
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
     };
     signal.addEventListener("abort", listener, { once: true });

@@ -62,7 +62,7 @@ export class ModelLoader {
       if (model) prepared.push(model);
     }
     const viable = plan.filter((wanted) => !failed.has(wanted.path));
-    if (viable.length === 0) throw failed.values().next().value;
+    if (viable.length === 0) throw firstProblem(failed);
     await this.checkFit(viable, prepared, kept, next);
 
     const loaded = new Map(kept);
@@ -77,7 +77,7 @@ export class ModelLoader {
       if (context) slots.push({ path: wanted.path, lanes: wanted.lanes, model, context, facts: new Map() });
       else await model.instance.dispose().catch(() => undefined);
     }
-    if (slots.length === 0) throw failed.values().next().value;
+    if (slots.length === 0) throw firstProblem(failed);
     return { slots, failed };
   }
 
@@ -332,4 +332,9 @@ function rethrowFor(file: string): (error: unknown) => never {
     if (error instanceof ModelProblem && !error.file) throw error.withFile(file);
     throw error;
   };
+}
+
+/** The first model's problem, when no model could be loaded (there is always one then). */
+function firstProblem(failed: ReadonlyMap<string, ModelProblem>): ModelProblem {
+  return failed.values().next().value ?? new ModelProblem("loadFailed", "No model could be loaded.");
 }

@@ -254,7 +254,7 @@ export class LocalEngine implements Engine {
     }
 
     const hadError = this.currentState.kind === "error";
-    const needLlama = !this.loader.llama || this.loader.llama.gpu !== next.gpu;
+    const needLlama = this.loader.llama?.gpu !== next.gpu;
     const reloadAll = force || hadError || needLlama;
     const unchanged =
       !reloadAll &&
