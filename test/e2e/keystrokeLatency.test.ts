@@ -129,7 +129,7 @@ interface PlaceResult {
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
 function summary(values: number[]): { n: number; p50: number; p95: number; p99: number; max: number; mean: number } {
@@ -140,7 +140,7 @@ function summary(values: number[]): { n: number; p50: number; p95: number; p99: 
 
 function cpuPressure(): string {
   try {
-    return fs.readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0];
+    return fs.readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0] ?? "";
   } catch {
     return "n/a";
   }
@@ -232,7 +232,7 @@ describe("Keystroke latency in the editor, idle vs model busy (reported, not ass
     // unmeasured place is typed, so neither condition pays for first-time costs.
     await startGenerating(page);
     await stopGenerating(page);
-    await typePlace(page, anchors[0], "idle", -1);
+    await typePlace(page, anchors[0]!, "idle", -1);
     console.log(`      warmed up (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   });
 
@@ -321,7 +321,7 @@ describe("Keystroke latency in the editor, idle vs model busy (reported, not ass
     const t0 = Date.now();
     for (let k = 0; k < typed.length; k++) {
       await sleep(t0 + k * KEY_INTERVAL_MS - Date.now());
-      sent.push(page.keyboard.press(typed[k]));
+      sent.push(page.keyboard.press(typed[k]!));
     }
     await Promise.all(sent);
     const typingMs = Date.now() - t0;
@@ -356,7 +356,7 @@ describe("Keystroke latency in the editor, idle vs model busy (reported, not ass
     let shot: string | undefined;
     for (let p = 0; p < PAIRS * 2; p++) {
       const condition = p % 2 === 0 ? "idle" : "busy";
-      const anchor = anchors[(p * 7 + 3) % FUNCTIONS];
+      const anchor = anchors[(p * 7 + 3) % FUNCTIONS]!;
       if (condition === "idle") {
         assert.ok(!(await isGenerating(page)), "nothing generates during an idle place");
         results.push(await typePlace(page, anchor, "idle", p));
