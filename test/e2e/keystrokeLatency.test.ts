@@ -19,8 +19,9 @@
 // slm.threads is 2 (both cores of the machines this runs on: the worst case for the editor; the
 // automatic setting would step down while the browser keeps a core busy). SLM_KEYLAT_THREADS=0
 // measures the automatic setting; SLM_KEYLAT_PAIRS sets the number of idle/busy place pairs;
-// SLM_KEYLAT_NO_SPIN=1 stops the spinning codicons' animation in the workbench page (diagnosis: in
-// headless Chromium without a GPU, the status bar's busy spinner alone made typing ~10× slower).
+// SLM_KEYLAT_NO_SPIN=1 stops any spinning codicon's animation in the workbench page (diagnosis: in
+// headless Chromium without a GPU, the status bar's busy spinner alone made typing ~10× slower,
+// which is why the busy icon no longer spins).
 // Output: a table in the mocha log, <run folder>/keystroke-latency.json, one screenshot while busy.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -35,6 +36,8 @@ const PAIRS = Math.max(1, Number(process.env.SLM_KEYLAT_PAIRS || 6));
 const THREADS = Number(process.env.SLM_KEYLAT_THREADS ?? 2);
 /** Diagnosis: stop the workbench's spinning codicons, to see what the busy spinner itself costs. */
 const NO_SPIN = process.env.SLM_KEYLAT_NO_SPIN === "1";
+/** The status bar item's busy icon (a still codicon: see src/ui/statusText.ts). */
+const BUSY_ICON = ".codicon-sync";
 const FILE = "inventory.py";
 const FUNCTIONS = 30;
 const READY_TIMEOUT = 120_000;
@@ -250,7 +253,7 @@ describe("Keystroke latency in the editor, idle vs model busy (reported, not ass
     await statusItem(page).filter({ hasText: "SLM: SLM demo model" }).waitFor({ timeout: READY_TIMEOUT });
   });
 
-  /** Sends a chat message and waits until the answer streams and the status bar shows the spinner. */
+  /** Sends a chat message and waits until the answer streams and the status bar shows the busy icon. */
   async function startGenerating(page: Page): Promise<void> {
     const frame = chatFrame(page);
     if (!(await frame.locator(".composer .input").isVisible().catch(() => false))) {
@@ -269,18 +272,18 @@ describe("Keystroke latency in the editor, idle vs model busy (reported, not ass
       if (Date.now() - started > READY_TIMEOUT) throw new Error("the chat answer did not start streaming");
       await page.waitForTimeout(100);
     }
-    await statusItem(page).locator(".codicon-modifier-spin").waitFor({ timeout: 10_000 });
+    await statusItem(page).locator(BUSY_ICON).waitFor({ timeout: 10_000 });
   }
 
   async function isGenerating(page: Page): Promise<boolean> {
-    return (await chatFrame(page).locator(".stop:not([hidden])").isVisible()) && (await statusItem(page).locator(".codicon-modifier-spin").count()) > 0;
+    return (await chatFrame(page).locator(".stop:not([hidden])").isVisible()) && (await statusItem(page).locator(BUSY_ICON).count()) > 0;
   }
 
   async function answerLength(page: Page): Promise<number> {
     return ((await chatFrame(page).locator(".turn.assistant").last().locator(".turn-body").textContent()) ?? "").length;
   }
 
-  /** Stops the answer and waits until the engine is idle again (no spinner), then lets things settle. */
+  /** Stops the answer and waits until the engine is idle again (no busy icon), then lets things settle. */
   async function stopGenerating(page: Page): Promise<string | undefined> {
     const frame = chatFrame(page);
     let stats: string | undefined;
@@ -290,7 +293,7 @@ describe("Keystroke latency in the editor, idle vs model busy (reported, not ass
       await footer.waitFor({ timeout: 20_000 });
       stats = (await footer.textContent()) ?? undefined;
     }
-    await statusItem(page).locator(".codicon-modifier-spin").waitFor({ state: "detached", timeout: 20_000 });
+    await statusItem(page).locator(BUSY_ICON).waitFor({ state: "detached", timeout: 20_000 });
     await page.waitForTimeout(500);
     return stats;
   }
