@@ -1,16 +1,18 @@
 import * as assert from "node:assert/strict";
 import * as os from "node:os";
-import { runChat, type ChatResult } from "../../src/chat/chatRunner";
 import { ChatService } from "../../src/chat/chatService";
-import { resolveTemplate, SYSTEM_PROMPT } from "../../src/chat/chatTemplate";
 import { ChatHistory, type KeyValueStore } from "../../src/chat/history";
 import type { HostMessage } from "../../src/chat/protocol";
 import { DEFAULT_CHAT_SETTINGS } from "../../src/chat/settings";
+import type { ChatRequest, ChatResult, Engine, RequestOptions } from "../../src/engine/api";
+import { SYSTEM_PROMPT } from "../../src/engine/chatPrompt";
+import { resolveTemplate } from "../../src/engine/local/chatTemplate";
 import { LocalEngine } from "../../src/engine/local/localEngine";
 import type { MachineFacts } from "../../src/engine/settings";
 import type { RawEngineSettings } from "../../src/engine/types";
 import { tinyModel } from "../support/models";
 import { scriptedChatBytesModel, scriptedChatModel } from "./chatModels";
+import { createTestEngine, generate, HOSTS, whenIdle } from "./hosts";
 
 const machine: MachineFacts = { logicalCores: os.availableParallelism(), physicalCores: 1, homeDir: os.homedir() };
 const settings = (modelPath: string, contextSize = 2048): RawEngineSettings => ({ modelPath, threads: 1, contextSize, gpu: "off", flashAttention: true });
@@ -38,34 +40,28 @@ const ANSWER = [
 ].join("\n");
 const LONG_ANSWER = `${"Streaming a long answer, token by token. ".repeat(22)}The end.`;
 
-async function engineWith(model: string, contextSize?: number): Promise<LocalEngine> {
-  const engine = new LocalEngine({ machine, log: () => undefined });
-  await engine.configure(settings(model, contextSize));
-  assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
-  return engine;
+function ask(engine: Pick<Engine, "chat">, question: string, extra: Partial<ChatRequest> & RequestOptions = {}): Promise<ChatResult> {
+  const { signal = new AbortController().signal, onText, ...request } = extra;
+  return engine.chat({ history: [], question, maxAnswerTokens: 4096, temperature: 0, ...request }, { signal, onText });
 }
 
-function ask(engine: LocalEngine, question: string, extra: Partial<Parameters<typeof runChat>[1]> = {}): Promise<ChatResult> {
-  return runChat(engine, {
-    history: [],
-    question,
-    maxAnswerTokens: 4096,
-    temperature: 0,
-    signal: new AbortController().signal,
-    ...extra,
-  });
-}
-
-describe("chat on generated models (real node-llama-cpp)", function () {
+for (const host of HOSTS) describe(`chat on generated models (real node-llama-cpp, ${host})`, function () {
   this.timeout(180_000);
-  const engines: LocalEngine[] = [];
+  // One engine for the suite, each test configuring the model it needs: starting a process
+  // engine (a fork, and node-llama-cpp's check of its binary in another) costs seconds, a model
+  // switch milliseconds.
+  let shared: Engine | undefined;
+  const engines: Engine[] = [];
   after(async () => {
+    await shared?.dispose();
     for (const engine of engines) await engine.dispose();
   });
-  const open = async (model: string, contextSize?: number) => {
-    const engine = await engineWith(model, contextSize);
-    engines.push(engine);
-    return engine;
+  const open = async (model: string, contextSize?: number): Promise<Engine> => {
+    shared ??= createTestEngine(host, { machine });
+    await whenIdle(shared);
+    await shared.configure(settings(model, contextSize));
+    assert.equal(shared.state.kind, "ready", JSON.stringify(shared.state.error));
+    return shared;
   };
 
   it("streams the answer token by token with the model's chat template and measures it", async () => {
@@ -94,16 +90,7 @@ describe("chat on generated models (real node-llama-cpp)", function () {
     assert.deepEqual(wrong, [], "answers stopped at 16 tokens counted otherwise");
   });
 
-  it("reads the chat template from the GGUF, and falls back to ChatML with a notice when there is none", async () => {
-    const withTemplate = await open(await scriptedChatModel("Hi."));
-    await withTemplate.withSession("chat", undefined, async ({ module, model }) => {
-      const { wrapper, notice } = resolveTemplate(module, model);
-      assert.equal(notice, undefined);
-      assert.equal(wrapper.wrapperName, "JinjaTemplate", "the GGUF's own template, not a guess");
-      const text = wrapper.generateContextState({ chatHistory: [{ type: "system", text: SYSTEM_PROMPT }, { type: "user", text: "q" }, { type: "model", response: [] }] }).contextText.toString();
-      assert.match(text, /<\|im_start\|>system\nYou are a coding assistant/);
-    }, () => undefined);
-
+  it("falls back to ChatML with a notice when the GGUF has no chat template", async () => {
     const without = await open(await scriptedChatModel("Still answers.", { withoutTemplate: true }));
     const result = await ask(without, "Hello?");
     assert.equal(result.text, "Still answers.");
@@ -168,30 +155,6 @@ describe("chat on generated models (real node-llama-cpp)", function () {
     assert.ok(result.promptTokens <= 512 - 64, `prompt ${result.promptTokens}`);
     assert.equal(result.notes.length, 1);
     assert.match(result.notes[0], /^\d+ earlier messages no longer fit in the model's context \(512 tokens\)/);
-  });
-
-  it("runs on its own sequence: the completion lane's cache is untouched and completions are not held up", async () => {
-    const engine = await open(await tinyModel());
-    const prefix = "function fibonacci(n) {\n  if (n < 2) return n;\n";
-    await engine.generate("completion", prefix, { maxTokens: 4 });
-    const completionTokens = await engine.withSession("completion", undefined, async ({ sequence }) => [...sequence.contextTokens], () => []);
-    assert.ok(completionTokens.length > 5);
-
-    // The tiny model (random weights) talks until maxTokens: a long chat answer.
-    const chatStarted = performance.now();
-    const chat = ask(engine, "Tell me a long story.", { maxAnswerTokens: 400, temperature: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const completionStarted = performance.now();
-    const completion = await engine.generate("completion", prefix, { maxTokens: 4 });
-    const completionMs = performance.now() - completionStarted;
-    const chatResult = await chat;
-    const chatMs = performance.now() - chatStarted;
-    assert.equal(completion.generatedTokens, 4);
-    assert.ok(chatResult.generatedTokens >= 300, `chat generated ${chatResult.generatedTokens}`);
-    assert.ok(completionMs < chatMs / 2, `a completion took ${completionMs.toFixed(0)} ms during a ${chatMs.toFixed(0)} ms chat answer`);
-
-    const after = await engine.withSession("completion", undefined, async ({ sequence }) => [...sequence.contextTokens], () => []);
-    assert.deepEqual(after.slice(0, completionTokens.length - 4), completionTokens.slice(0, completionTokens.length - 4), "the completion prompt is still cached");
   });
 
   describe("chat service", () => {
@@ -265,7 +228,7 @@ describe("chat on generated models (real node-llama-cpp)", function () {
     });
 
     it("answers with a clear error and an action when no model is loaded", async () => {
-      const engine = new LocalEngine({ machine, log: () => undefined });
+      const engine = createTestEngine(host, { machine });
       engines.push(engine);
       const posted: HostMessage[] = [];
       const service = new ChatService(engine, new ChatHistory(new MapStore()), () => DEFAULT_CHAT_SETTINGS);
@@ -274,9 +237,61 @@ describe("chat on generated models (real node-llama-cpp)", function () {
       assert.equal(turn.end, "error");
       assert.match(turn.notes?.[0] ?? "", /No model is set/);
       const notice = posted.find((m) => m.type === "notice");
-      assert.ok(notice && notice.type === "notice" && notice.notice.action?.run === "selectModel");
+      assert.ok(notice?.type === "notice" && notice.notice.action?.run === "selectModel");
       assert.equal(service.turns.length, 2, "the question stays in the history");
       await service.dispose();
     });
+  });
+});
+
+// In-process only: these read the chat wrapper and the completion lane's KV cache through
+// LocalEngine.withSession, which does not cross the process boundary.
+describe("chat on generated models, engine internals (in-process LocalEngine)", function () {
+  this.timeout(180_000);
+  const engines: LocalEngine[] = [];
+  after(async () => {
+    for (const engine of engines) await engine.dispose();
+  });
+  const open = async (model: string, contextSize?: number) => {
+    const engine = new LocalEngine({ machine, log: () => undefined });
+    engines.push(engine);
+    await engine.configure(settings(model, contextSize));
+    assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
+    return engine;
+  };
+
+  it("reads the chat template from the GGUF (its own Jinja template, not a guess)", async () => {
+    const withTemplate = await open(await scriptedChatModel("Hi."));
+    await withTemplate.withSession("chat", undefined, async ({ module, model }) => {
+      const { wrapper, notice } = resolveTemplate(module, model);
+      assert.equal(notice, undefined);
+      assert.equal(wrapper.wrapperName, "JinjaTemplate", "the GGUF's own template, not a guess");
+      const text = wrapper.generateContextState({ chatHistory: [{ type: "system", text: SYSTEM_PROMPT }, { type: "user", text: "q" }, { type: "model", response: [] }] }).contextText.toString();
+      assert.match(text, /<\|im_start\|>system\nYou are a coding assistant/);
+    }, () => undefined);
+  });
+
+  it("runs on its own sequence: the completion lane's cache is untouched and completions are not held up", async () => {
+    const engine = await open(await tinyModel());
+    const prefix = "function fibonacci(n) {\n  if (n < 2) return n;\n";
+    await generate(engine, "completion", prefix, { maxTokens: 4 });
+    const completionTokens = await engine.withSession("completion", undefined, async ({ sequence }) => [...sequence.contextTokens], () => []);
+    assert.ok(completionTokens.length > 5);
+
+    // The tiny model (random weights) talks until maxTokens: a long chat answer.
+    const chatStarted = performance.now();
+    const chat = ask(engine, "Tell me a long story.", { maxAnswerTokens: 400, temperature: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const completionStarted = performance.now();
+    const completion = await generate(engine, "completion", prefix, { maxTokens: 4 });
+    const completionMs = performance.now() - completionStarted;
+    const chatResult = await chat;
+    const chatMs = performance.now() - chatStarted;
+    assert.equal(completion.generatedTokens, 4);
+    assert.ok(chatResult.generatedTokens >= 300, `chat generated ${chatResult.generatedTokens}`);
+    assert.ok(completionMs < chatMs / 2, `a completion took ${completionMs.toFixed(0)} ms during a ${chatMs.toFixed(0)} ms chat answer`);
+
+    const after = await engine.withSession("completion", undefined, async ({ sequence }) => [...sequence.contextTokens], () => []);
+    assert.deepEqual(after.slice(0, completionTokens.length - 4), completionTokens.slice(0, completionTokens.length - 4), "the completion prompt is still cached");
   });
 });

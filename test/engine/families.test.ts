@@ -4,11 +4,10 @@
 // cannot do something, the test asserts the reason the user is given.
 import * as assert from "node:assert/strict";
 import * as os from "node:os";
-import { runChat } from "../../src/chat/chatRunner";
-import { resolveTemplate, toHistoryItems } from "../../src/chat/chatTemplate";
-import { detectModelFim } from "../../src/completion/modelFim";
 import { CompletionPipeline } from "../../src/completion/pipeline";
-import type { FimFamilyId } from "../../src/completion/fim";
+import { resolveTemplate, toHistoryItems } from "../../src/engine/local/chatTemplate";
+import { detectModelFim } from "../../src/engine/local/modelFim";
+import type { FimFamilyId } from "../../src/models/fimFormat";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings } from "../../src/completion/types";
 import { LocalEngine } from "../../src/engine/local/localEngine";
 import { FAMILY_MODELS, type FamilyId } from "../support/gguf/families";
@@ -65,6 +64,8 @@ function reachedModel(outcome: CompletionOutcome): boolean {
   return outcome.kind === "suggestion" || ["empty", "filtered"].includes(outcome.reason);
 }
 
+// In-process LocalEngine only: renders each family's template and reads its FIM tokens through
+// withSession, which does not cross the process boundary.
 describe("model families (tiny random-weight models, real node-llama-cpp)", function () {
   this.timeout(120_000);
 
@@ -83,8 +84,8 @@ describe("model families (tiny random-weight models, real node-llama-cpp)", func
 
       it("loads through the engine", () => {
         assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
-        assert.equal(engine.modelSummary?.architecture, family.architecture);
-        assert.equal(engine.modelSummary?.name, family.name);
+        assert.equal(engine.state.models?.[0]?.summary.architecture, family.architecture);
+        assert.equal(engine.state.models?.[0]?.summary.name, family.name);
       });
 
       it(expected.templateNotice ? "chats as ChatML and says the file has no template" : "chats through its own template", async () => {
@@ -102,13 +103,7 @@ describe("model families (tiny random-weight models, real node-llama-cpp)", func
         );
         assert.match(rendered, expected.chatMarker);
 
-        const answer = await runChat(engine, {
-          history: [],
-          question: "Hi",
-          maxAnswerTokens: 8,
-          temperature: 0,
-          signal: new AbortController().signal,
-        });
+        const answer = await engine.chat({ history: [], question: "Hi", maxAnswerTokens: 8, temperature: 0 }, { signal: new AbortController().signal });
         assert.ok(answer.generatedTokens > 0 || answer.stopReason === "eogToken", JSON.stringify(answer));
         assert.ok(answer.promptTokens > 0);
         if (expected.templateNotice) {
@@ -125,7 +120,7 @@ describe("model families (tiny random-weight models, real node-llama-cpp)", func
           const format = detected?.format;
           assert.equal(format?.family, fimFamily, detected?.refusal?.message);
           for (const token of [format.tokens.prefix, format.tokens.suffix, format.tokens.middle!]) {
-            assert.equal((await engine.tokenize(token, true)).length, 1, `${token} is one token`);
+            assert.equal((await engine.tokenize("completion", token, true)).length, 1, `${token} is one token`);
           }
 
           let modelCalls = 0;

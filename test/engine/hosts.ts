@@ -44,3 +44,23 @@ export async function infill(engine: Engine, prefix: string, suffix: string, max
   const prompt = buildFimPrompt(format, { prefix, suffix }, { includeBos: true });
   return engine.fill({ pieces: prompt.pieces, maxTokens, maxTimeMs: 60_000, stopTokens: prompt.stopTokens, stopStrings: prompt.stopStrings, stopAtNewline: false });
 }
+
+/**
+ * Resolves once no request runs on the engine: an aborted request settles at once, but its native
+ * work (and the lane) can stay busy a little longer. For suites that reuse one engine across tests.
+ */
+export function whenIdle(engine: Pick<Engine, "state" | "onDidChangeState">, timeoutMs = 10_000): Promise<void> {
+  if (engine.state.kind !== "busy") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      reject(new Error(`the engine was still busy after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const subscription = engine.onDidChangeState((state) => {
+      if (state.kind === "busy") return;
+      clearTimeout(timer);
+      subscription.dispose();
+      resolve();
+    });
+  });
+}

@@ -1,13 +1,13 @@
 import * as assert from "node:assert/strict";
 import * as os from "node:os";
-import { runChat } from "../../src/chat/chatRunner";
-import { LocalEngine } from "../../src/engine/local/localEngine";
+import type { Engine } from "../../src/engine/api";
 import type { EngineState } from "../../src/engine/types";
 import { tinyModel } from "../support/models";
+import { createTestEngine, generate, HOSTS } from "./hosts";
 
 const machine = { logicalCores: os.availableParallelism(), physicalCores: 1, homeDir: os.homedir() };
 
-function nextState(engine: LocalEngine, kind: EngineState["kind"], timeoutMs = 10_000): Promise<EngineState> {
+function nextState(engine: Engine, kind: EngineState["kind"], timeoutMs = 10_000): Promise<EngineState> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${kind} state within ${timeoutMs} ms (state ${engine.state.kind})`)), timeoutMs);
     const subscription = engine.onDidChangeState((state) => {
@@ -19,27 +19,33 @@ function nextState(engine: LocalEngine, kind: EngineState["kind"], timeoutMs = 1
   });
 }
 
-describe("idle unload (real node-llama-cpp)", function () {
+for (const host of HOSTS) describe(`idle unload (real node-llama-cpp, ${host})`, function () {
   this.timeout(60_000);
-  let engine: LocalEngine;
+  let engine: Engine;
   let model: string;
 
+  // One engine for the suite, its idle timer off and its model loaded again before each test:
+  // starting a process engine (a fork, and node-llama-cpp's check of its binary in another) costs
+  // seconds.
+  before(() => {
+    engine = createTestEngine(host, { machine });
+  });
+  after(() => engine.dispose());
   beforeEach(async () => {
     model = await tinyModel();
-    engine = new LocalEngine({ machine, log: () => undefined });
+    engine.setIdleUnload(0);
     await engine.configure({ modelPath: model, threads: 1, contextSize: 512, gpu: "off", flashAttention: true });
     assert.equal(engine.state.kind, "ready");
   });
-  afterEach(() => engine.dispose());
 
   it("unloads after the idle time, and the next request loads the model again and is answered", async () => {
     const unloaded = nextState(engine, "unloaded");
     engine.setIdleUnload(150);
     const state = await unloaded;
     assert.equal(state.modelPath, model);
-    assert.equal(engine.modelSummary, undefined, "the model's memory is freed");
+    assert.equal(engine.state.models, undefined, "the model's memory is freed");
 
-    const result = await engine.generate("completion", "def add(a, b):", { maxTokens: 4, temperature: 0 });
+    const result = await generate(engine, "completion", "def add(a, b):", { maxTokens: 4, temperature: 0 });
     assert.equal(result.generatedTokens, 4);
     assert.equal(engine.state.kind, "ready");
     assert.equal(engine.state.modelPath, model);
@@ -47,17 +53,18 @@ describe("idle unload (real node-llama-cpp)", function () {
 
     // Chat loads it again too.
     await nextState(engine, "unloaded");
-    const answer = await runChat(engine, { history: [], question: "Hi", maxAnswerTokens: 4, temperature: 0, signal: new AbortController().signal });
+    const answer = await engine.chat({ history: [], question: "Hi", maxAnswerTokens: 4, temperature: 0 }, { signal: new AbortController().signal });
     assert.equal(answer.generatedTokens, 4);
   });
 
   it("never unloads while a request runs, and restarts the timer after it", async () => {
     engine.setIdleUnload(100);
     const states: string[] = [];
-    engine.onDidChangeState((s) => states.push(s.kind));
-    await engine.generate("completion", "x", { maxTokens: 200, temperature: 0 });
+    const subscription = engine.onDidChangeState((s) => states.push(s.kind));
+    await generate(engine, "completion", "x", { maxTokens: 200, temperature: 0 });
     assert.ok(!states.includes("unloaded") || states.lastIndexOf("unloaded") > states.lastIndexOf("busy"), states.join(","));
     await nextState(engine, "unloaded");
+    subscription.dispose();
   });
 
   it("0 turns it off: the model stays loaded", async () => {

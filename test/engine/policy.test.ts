@@ -2,9 +2,9 @@ import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
-import { LocalEngine } from "../../src/engine/local/localEngine";
-import { checkModelAllowed, type HashCacheStore } from "../../src/engine/modelHash";
+import { checkModelAllowed, type HashCacheStore } from "../../src/models/modelHash";
 import { tinyModel } from "../support/models";
+import { createTestEngine, HOSTS } from "./hosts";
 
 const machine = { logicalCores: os.availableParallelism(), physicalCores: 1, homeDir: os.homedir() };
 
@@ -18,7 +18,7 @@ class MapStore implements HashCacheStore {
   }
 }
 
-describe("model allowlist in the engine (real node-llama-cpp)", function () {
+for (const host of HOSTS) describe(`model allowlist in the engine (real node-llama-cpp, ${host})`, function () {
   this.timeout(60_000);
 
   it("refuses a model whose SHA-256 is not allowed, before llama.cpp sees it, and loads an allowed one", async () => {
@@ -27,9 +27,8 @@ describe("model allowlist in the engine (real node-llama-cpp)", function () {
     let allowed = new Set(["0".repeat(64)]);
     const hashed: boolean[] = [];
     const store = new MapStore();
-    const engine = new LocalEngine({
+    const engine = createTestEngine(host, {
       machine,
-      log: () => undefined,
       checkModel: async (file, signal) => {
         const hash = await checkModelAllowed(file, allowed, store, signal);
         if (hash) hashed.push(hash.cached);
@@ -40,7 +39,7 @@ describe("model allowlist in the engine (real node-llama-cpp)", function () {
       assert.equal(engine.state.kind, "error");
       assert.equal(engine.state.error?.code, "notAllowed");
       assert.ok(engine.state.error?.message.includes(sha256), engine.state.error?.message);
-      assert.equal(engine.modelSummary, undefined, "nothing was loaded");
+      assert.equal(engine.state.models, undefined, "nothing was loaded");
 
       allowed = new Set([sha256]);
       await engine.reload();

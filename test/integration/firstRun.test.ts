@@ -9,7 +9,7 @@ import * as vscode from "vscode";
 import type { SlmApi } from "../../src/api";
 import { Commands } from "../../src/commands/ids";
 import type { ModelPick } from "../../src/commands/modelPicks";
-import type { LocalEngine } from "../../src/engine/engine";
+import type { Engine } from "../../src/engine/api";
 import { FirstRun, GET_STARTED } from "../../src/firstRun/firstRun";
 import { FIRST_RUN_OFFERED_KEY, WALKTHROUGH_ID } from "../../src/firstRun/firstRunState";
 import { EXTENSION_ID, extensionApi, setSetting, testModels, TINY_MODEL_NAME, waitForReady, waitUntil } from "./helpers";
@@ -107,14 +107,14 @@ describe("First run: walkthrough, models folder, no-model menu", function () {
     const values = new Map<string, unknown>();
     const memento = { keys: () => [...values.keys()], get: (key: string, fallback?: unknown) => (values.has(key) ? values.get(key) : fallback), update: async (key: string, value: unknown) => void values.set(key, value) };
     // Only onDidChangeState and state are used; a ready state leaves the real window's context key as it is.
-    const engine = { state: { kind: "ready", notices: [] }, onDidChangeState: () => ({ dispose() {} }) } as unknown as LocalEngine;
+    const engine = { state: { kind: "ready", notices: [] }, onDidChangeState: () => ({ dispose() {} }) } as unknown as Engine;
     const originalInfo = vscode.window.showInformationMessage;
     const messages: { message: string; actions: string[] }[] = [];
     (vscode.window as { showInformationMessage: unknown }).showInformationMessage = async (message: string, ...actions: string[]) => {
       messages.push({ message, actions });
       return GET_STARTED;
     };
-    const firstRun = new FirstRun(engine, memento as unknown as vscode.Memento);
+    const firstRun = new FirstRun(engine, memento);
     try {
       await firstRun.offerOnce();
       await firstRun.offerOnce();

@@ -1,8 +1,7 @@
 import * as assert from "node:assert/strict";
-import {
-  buildFimPrompt, chunkAsComment, detectFimFormat, fimPromptToString, looksLikeInstructModel,
-  type FimFormat, type FimModelInfo, type FimPiece,
-} from "../../src/completion/fim";
+import { chunkAsComment } from "../../src/completion/prompt/commentSyntax";
+import { buildFimPrompt, fimPromptToString, type FimPiece } from "../../src/completion/prompt/fimPrompt";
+import { detectFimFormat, looksLikeInstructModel, type FimFormat, type FimModelInfo } from "../../src/models/fimFormat";
 
 // Vocabularies cut down to the tokens that matter, spelled as the real tokenizers spell them.
 const QWEN_VOCAB = [

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { looksLikeInstructModel } from "../../src/completion/fim";
+import { looksLikeInstructModel } from "../../src/models/fimFormat";
 import { roleWarnings } from "../../src/engine/modelRoles";
 
 const base = { name: "Qwen2.5 Coder 1.5B", file: "/m/qwen2.5-coder-1.5b-q8_0.gguf", chatTemplate: true };
