@@ -1,4 +1,4 @@
-// Lint: typescript-eslint's type-aware rules for the extension (tsconfig.eslint.json: tsconfig.json with
+// Lint: typescript-eslint's type-aware rules for the extension (tsconfig.json, with
 // noUncheckedIndexedAccess) and the chat webview (media/chat/tsconfig.json), plus the import boundaries
 // that keep the pipeline runnable under plain mocha (STYLE.md: "The shape we want").
 import js from "@eslint/js";
@@ -42,7 +42,7 @@ export default defineConfig(
     files: ["**/*.ts"],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
-      parserOptions: { project: "./tsconfig.eslint.json", tsconfigRootDir: import.meta.dirname },
+      parserOptions: { project: "./tsconfig.json", tsconfigRootDir: import.meta.dirname },
     },
     linterOptions: { reportUnusedDisableDirectives: "error" },
     rules: {

@@ -95,7 +95,7 @@ for (const host of HOSTS) describe(`chat on generated models (real node-llama-cp
     const result = await ask(without, "Hello?");
     assert.equal(result.text, "Still answers.");
     assert.equal(result.notes.length, 1);
-    assert.match(result.notes[0], /has no chat template, so the chat is formatted as ChatML/);
+    assert.match(result.notes[0] ?? "", /has no chat template, so the chat is formatted as ChatML/);
   });
 
   it("stops within 50 ms of abort, keeping the partial answer, and the lane works again afterwards", async () => {
@@ -154,7 +154,7 @@ for (const host of HOSTS) describe(`chat on generated models (real node-llama-cp
     assert.equal(result.text, "Short answer.");
     assert.ok(result.promptTokens <= 512 - 64, `prompt ${result.promptTokens}`);
     assert.equal(result.notes.length, 1);
-    assert.match(result.notes[0], /^\d+ earlier messages no longer fit in the model's context \(512 tokens\)/);
+    assert.match(result.notes[0] ?? "", /^\d+ earlier messages no longer fit in the model's context \(512 tokens\)/);
   });
 
   describe("chat service", () => {
@@ -187,7 +187,7 @@ for (const host of HOSTS) describe(`chat on generated models (real node-llama-cp
       // A window reload: a new history over the same store has everything.
       const reloaded = new ChatHistory(store);
       assert.deepEqual(reloaded.turns.map((t) => [t.role, t.end]), [["user", undefined], ["assistant", "done"], ["user", undefined], ["assistant", "stopped"]]);
-      assert.equal(reloaded.turns[3].text, stopped.text);
+      assert.equal(reloaded.turns[3]?.text, stopped.text);
 
       await service.newChat();
       assert.equal(new ChatHistory(store).turns.length, 0);

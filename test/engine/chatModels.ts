@@ -36,11 +36,11 @@ function chatBytesSpec(bytes: Uint8Array, options: ChatModelOptions): GgufModelS
   const spec = scriptedModelSpec(String.fromCharCode(PLACEHOLDER_BYTE).repeat(bytes.length), "chat", qwenChatTemplate());
   const metadata = new Map<string, GgufValue>(spec.metadata);
   const tokens = metadata.get("tokenizer.ggml.tokens");
-  if (!tokens || tokens.type !== GgufValueType.ARRAY) throw new Error("scripted model has no token list");
+  if (tokens?.type !== GgufValueType.ARRAY) throw new Error("scripted model has no token list");
   const renamed = tokens.value.map((token) => {
     const match = typeof token === "string" ? /^<0x78>~(\d+)$/.exec(token) : null;
     if (!match) return token;
-    const byte = bytes[Number(match[1]) - 1];
+    const byte = bytes[Number(match[1]) - 1]!;
     return `<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>~${match[1]}`;
   });
   metadata.set("tokenizer.ggml.tokens", { ...tokens, value: renamed });
