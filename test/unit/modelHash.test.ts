@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkModelAllowed, type HashCacheStore, modelSha256, parseAllowedHashes } from "../../src/engine/modelHash";
-import { ModelProblem } from "../../src/engine/problems";
+import { checkModelAllowed, type HashCacheStore, modelSha256, parseAllowedHashes } from "../../src/models/modelHash";
+import { ModelProblem } from "../../src/models/problems";
 
 class MapStore implements HashCacheStore {
   readonly values = new Map<string, unknown>();

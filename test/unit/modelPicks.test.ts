@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { BROWSE_LABEL, modelPicks } from "../../src/commands/modelPicks";
-import type { ModelInfo } from "../../src/engine/modelInfo";
+import type { ModelInfo } from "../../src/models/modelInfo";
 
 const model = (overrides: Partial<ModelInfo>): ModelInfo => ({
   path: "/models/qwen.gguf",

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { scanModels } from "../../src/engine/modelScan";
+import { scanModels } from "../../src/models/modelScan";
 import { familyModel, tinyModel } from "../support/models";
 
 const isRoot = process.getuid?.() === 0;

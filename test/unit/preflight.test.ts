@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkModelFile } from "../../src/engine/preflight";
-import type { ModelProblem } from "../../src/engine/problems";
+import { checkModelFile } from "../../src/models/preflight";
+import type { ModelProblem } from "../../src/models/problems";
 
 async function problemOf(file: string): Promise<ModelProblem> {
   try {

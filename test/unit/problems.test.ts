@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { explainLoadFailure, modelDisplayName } from "../../src/engine/problems";
+import { explainLoadFailure, modelDisplayName } from "../../src/models/problems";
 import { formatBytes } from "../../src/util/bytes";
 
 describe("load failure explanations", () => {
