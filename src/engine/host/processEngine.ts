@@ -109,25 +109,15 @@ export class ProcessEngine implements Engine {
   }
 
   chat(request: ChatRequest, options: RequestOptions = {}): Promise<ChatResult> {
-    const started = performance.now();
-    let text = "";
-    const onText = (chunk: string) => {
-      text += chunk;
-      options.onText?.(chunk);
-    };
-    return this.request("chat", [request], { ...options, onText }, () => ({
-      text, stopReason: "abort", generatedTokens: 0, promptTokens: 0, timeToFirstTokenMs: 0, durationMs: performance.now() - started, tokensPerSecond: 0, notes: [],
+    const streamed = new Streamed(options);
+    return this.request("chat", [request], streamed.options, () => ({
+      text: streamed.text, stopReason: "abort", generatedTokens: 0, promptTokens: 0, timeToFirstTokenMs: 0, durationMs: streamed.elapsedMs(), tokensPerSecond: 0, notes: [],
     }));
   }
 
   generate(request: GenerateRequest, options: RequestOptions = {}): Promise<GenerationResult> {
-    const started = performance.now();
-    let text = "";
-    const onText = (chunk: string) => {
-      text += chunk;
-      options.onText?.(chunk);
-    };
-    return this.request("generate", [request], { ...options, onText }, () => ({ text, stopReason: "abort", generatedTokens: 0, durationMs: performance.now() - started }));
+    const streamed = new Streamed(options);
+    return this.request("generate", [request], streamed.options, () => ({ text: streamed.text, stopReason: "abort", generatedTokens: 0, durationMs: streamed.elapsedMs() }));
   }
 
   tokenize(lane: Lane, text: string, specialTokens = false): Promise<number[]> {
@@ -408,5 +398,26 @@ export class ProcessEngine implements Engine {
     if (this.disposed) return;
     this.currentState = state;
     this.stateEmitter.fire(state);
+  }
+}
+
+/** Keeps what a request streamed, so an abort can answer at once with the text so far. */
+class Streamed {
+  text = "";
+  readonly options: RequestOptions;
+  private readonly started = performance.now();
+
+  constructor(options: RequestOptions) {
+    this.options = {
+      ...options,
+      onText: (chunk) => {
+        this.text += chunk;
+        options.onText?.(chunk);
+      },
+    };
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.started;
   }
 }
