@@ -221,7 +221,8 @@ export class ProcessEngine implements Engine {
     this.lastLines.clear();
     const child = fork(this.options.scriptPath, [], {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
-      env: this.options.env ?? process.env,
+      // Under Electron (desktop VS Code) this makes the child plain Node; plain Node ignores it.
+      env: { ...(this.options.env ?? process.env), ELECTRON_RUN_AS_NODE: "1" },
       // Not the editor's own flags (inspector ports, heap limits): the engine is plain Node.
       execArgv: [],
       serialization: "json",
