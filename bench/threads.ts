@@ -7,25 +7,33 @@
  * same count fixed, interleaved round by round, while 0, 1 or 2 other processes (busy loops this
  * benchmark starts and ends) keep cores busy.
  *
- * Two request kinds:
- * - keystroke: 4 new prompt tokens on a cached prompt, then 16 generated (what typing costs);
- * - new place: a 256-token prompt from scratch, then 16 generated (the cursor moved).
+ * Two request kinds, sent through the engine's public fill() (the completion lane's KV reuse):
+ * - keystroke: a few new prompt tokens on a cached prompt, then 16 generated (what typing costs);
+ * - new place: a ~256-token prompt from scratch, then 16 generated (the cursor moved).
+ *
+ * Settings: context 2048, flash attention on, CPU only; threads automatic (slm.threads 0) or
+ * fixed at the physical core count; BENCH_ROUNDS rounds (default 4) × 3 requests per mode, kind
+ * and load. BENCH_HOST=inProcess (default: LocalEngine in this process, as this benchmark always
+ * measured) or process (ProcessEngine: the engine in a child process at PRIORITY_BELOW_NORMAL,
+ * competing with the busy loops at normal priority). BENCH_MODEL=<file.gguf> runs another model.
+ * About 3–4 minutes on a 2-core machine.
  *
  * Prints medians and the fixed/automatic ratio per load, and writes bench/out/threads.json.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { median } from "../src/completion/debounce";
-import { LocalEngine } from "../src/engine/engine";
-import type { Token } from "../src/engine/local/llamaRuntime";
+import type { Engine, LogLevel } from "../src/engine/api";
 import { readMachineFacts } from "../src/engine/settings";
 import { qwen25Coder05BShape } from "../test/support/models";
+import { createLocalEngine, createProcessEngine, median, startBusyLoops, stopBusyLoops, threadNiceness, type HostKind } from "./hosts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const PER_ROUND = 3;
 const GENERATED = 16;
 const LOADS = [0, 1, 2];
+const HOST: HostKind = process.env.BENCH_HOST === "process" ? "process" : "inProcess";
+/** ~252 tokens of code; a salt in the first line makes a new place a new prompt. */
+const base = (salt: number) => `// file ${salt}\n${"const value = compute(input, options);\n".repeat(28)}`;
 
 type Mode = "automatic" | "fixed";
 type Kind = "keystroke" | "newPlace";
@@ -45,13 +53,17 @@ async function main(): Promise<void> {
     console.log(`bench:threads: this machine has ${machine.physicalCores} physical core; automatic threads cannot go lower. Nothing to measure.`);
     return;
   }
-  const modelPath = await qwen25Coder05BShape();
+  const modelPath = process.env.BENCH_MODEL || (await qwen25Coder05BShape());
   const logs: string[] = [];
-  const engine = new LocalEngine({ machine, log: (level, message) => level !== "debug" && logs.push(message) });
+  const log = (level: LogLevel, message: string) => void (level !== "debug" && logs.push(message));
+  const processEngine = HOST === "process" ? createProcessEngine(machine, log) : undefined;
+  const engine: Engine = processEngine ?? createLocalEngine(machine, log);
   const settings = (threads: number) => ({ modelPath, threads, contextSize: 2048, gpu: "off", flashAttention: true });
   await engine.configure(settings(0));
   if (engine.state.kind !== "ready") throw new Error(`the model did not load: ${JSON.stringify(engine.state.error)}`);
-  console.log(`bench:threads: ${path.basename(modelPath)}, ${machine.physicalCores} physical cores, ${ROUNDS} rounds × ${PER_ROUND} requests per mode, kind and load`);
+  const pid = processEngine ? processEngine.pid : process.pid;
+  const niceness = pid ? threadNiceness(pid) : {};
+  console.log(`bench:threads: ${path.basename(modelPath)}, host ${HOST} (threads' niceness ${JSON.stringify(niceness)}), ${machine.physicalCores} physical cores, ${ROUNDS} rounds × ${PER_ROUND} requests per mode, kind and load`);
 
   const rows: Row[] = [];
   let salt = 0;
@@ -67,6 +79,8 @@ async function main(): Promise<void> {
           for (const kind of ["keystroke", "newPlace"] as const) {
             const entry = samples.get(`${mode}|${kind}`) ?? { ms: [], threads: [] };
             samples.set(`${mode}|${kind}`, entry);
+            // A keystroke types on a prompt already in the KV cache (as after a warm-up at the place).
+            if (kind === "keystroke") await fill(engine, base(0), "", true);
             for (let i = 0; i < PER_ROUND; i++) {
               entry.ms.push(await request(engine, kind, salt++));
               entry.threads.push(engine.state.threadsInUse ?? engine.state.threads ?? 0);
@@ -100,59 +114,29 @@ async function main(): Promise<void> {
   for (const line of logs.filter((l) => /Other programs are using|CPU is free again/.test(l)).slice(0, 6)) console.log(`  log: ${line}`);
 
   fs.mkdirSync(path.join("bench", "out"), { recursive: true });
-  fs.writeFileSync(path.join("bench", "out", "threads.json"), JSON.stringify({ machine, model: path.basename(modelPath), rounds: ROUNDS, perRound: PER_ROUND, rows }, null, 2));
+  fs.writeFileSync(path.join("bench", "out", "threads.json"), JSON.stringify({ machine, host: HOST, engineThreadsNiceness: niceness, model: path.basename(modelPath), rounds: ROUNDS, perRound: PER_ROUND, rows }, null, 2));
   console.log(`\nwritten: bench/out/threads.json`);
 }
 
 /** One completion-sized request on the completion lane; returns its wall time in ms. */
-async function request(engine: LocalEngine, kind: Kind, salt: number): Promise<number> {
-  return engine.withSession(
-    "completion",
-    undefined,
-    async ({ model, sequence }) => {
-      const base = model.tokenize(`// file ${kind === "newPlace" ? salt : 0}\n${"const value = compute(input, options);\n".repeat(40)}`).slice(0, 252);
-      const typed = model.tokenize(` x${salt}`).slice(0, 4);
-      const prompt: Token[] = [...base, ...typed];
-      if (kind === "keystroke") {
-        // The base is already in the KV cache (as while typing): only the typed tokens are new.
-        const keep = sequence.contextTokens.length >= base.length && base.every((t, i) => sequence.contextTokens[i] === t);
-        if (!keep) {
-          await sequence.clearHistory();
-          await sequence.evaluateWithoutGeneratingNewTokens(base);
-        } else if (sequence.contextTokens.length > base.length) {
-          await sequence.eraseContextTokenRanges([{ start: base.length, end: sequence.contextTokens.length }]);
-        }
-      } else {
-        await sequence.clearHistory();
-      }
-      const started = performance.now();
-      const toEvaluate = kind === "keystroke" ? typed : prompt;
-      let generated = 0;
-      for await (const token of sequence.evaluate(toEvaluate, { temperature: 0 })) {
-        void token;
-        if (++generated >= GENERATED) break;
-      }
-      return performance.now() - started;
-    },
-    () => Number.NaN,
-  );
+async function request(engine: Engine, kind: Kind, salt: number): Promise<number> {
+  const started = performance.now();
+  const result = await fill(engine, base(kind === "newPlace" ? salt : 0), ` x${salt}`, false);
+  const ms = performance.now() - started;
+  if (result.generatedTokens !== GENERATED) console.warn(`  a ${kind} request generated ${result.generatedTokens} tokens (${result.stopReason})`);
+  return ms;
 }
 
-function startBusyLoops(count: number): ChildProcess[] {
-  return Array.from({ length: count }, () => spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
-}
-
-async function stopBusyLoops(loops: readonly ChildProcess[]): Promise<void> {
-  await Promise.all(
-    loops.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once("exit", () => resolve());
-          child.kill("SIGKILL");
-        }),
-    ),
-  );
+function fill(engine: Engine, prompt: string, typed: string, evaluateOnly: boolean) {
+  return engine.fill({
+    pieces: [{ text: prompt }, ...(typed ? [{ text: typed }] : [])],
+    maxTokens: evaluateOnly ? 0 : GENERATED,
+    maxTimeMs: 600_000,
+    stopTokens: [],
+    stopStrings: [],
+    stopAtNewline: false,
+    evaluateOnly,
+  });
 }
 
 void main().catch((error: unknown) => {
