@@ -11,9 +11,13 @@ import { ModelProblem } from "../../models/problems";
 import type { ModelProblemCode } from "../types";
 import { HEARTBEAT_MS, PROTOCOL_VERSION, serializeError, type FromEngine, type ToEngine } from "./protocol";
 
-// Yield to the editor: every thread llama.cpp starts from here inherits this niceness.
+// Yield to the editor: every thread llama.cpp starts from here inherits this niceness. Nice 5, not
+// 10: at 10 a build or another busy program left the engine a tenth of a core, and completions ran
+// out of their time budget (seen in the browser tests with a benchmark running beside them); the
+// editor's own threads still win every wake-up against it.
+const ENGINE_NICENESS = 5;
 try {
-  os.setPriority(os.constants.priority.PRIORITY_BELOW_NORMAL);
+  os.setPriority(ENGINE_NICENESS);
 } catch {
   // Not allowed here (some containers): run at normal priority.
 }
