@@ -5,7 +5,7 @@
  * - model: generated, Qwen2.5-Coder-0.5B's exact shape and real vocabulary, Q8_0, random weights
  *   (~531 MB, cached outside the repository); threads 2 (always set; BENCH_THREADS), context 4096, flash
  *   attention on, CPU only. Random weights never stop, so every suggestion is 16 tokens.
- * - a scripted typing session: BENCH_POSITIONS_PER_FILE (default 2) lines in each of 4 real
+ * - a scripted typing session: BENCH_POSITIONS_PER_FILE (default 1) lines in each of 4 real
  *   source files (Python, C++, TypeScript, JavaScript from the llama.cpp source node-llama-cpp
  *   ships), each line typed again character by character through the real completion pipeline
  *   (multiline always, no debounce, 150 ms between keystrokes at most).
@@ -32,7 +32,9 @@
  *   the engine script (default out/src/engine/host/child.js, e.g. dist/engineHost.js);
  *   BENCH_MODEL=<file.gguf> runs another model (a tiny one for a quick check that it works).
  *
- * Takes 3–6 minutes on an idle 2-core machine. Check /proc/pressure/cpu (printed): on a busy
+ * Takes about 5 minutes on a quiet 2-core machine (~70 keystrokes; BENCH_POSITIONS_PER_FILE=2:
+ * ~135 keystrokes, about 10 minutes). On a busy one it takes much longer: 2 threads on 2 shared
+ * cores slow llama.cpp 20–40× here. Check /proc/pressure/cpu (printed): on a busy
  * machine only the ratios mean something. Prints a table and writes bench/out/completion.json.
  */
 import * as fs from "node:fs";
@@ -56,7 +58,7 @@ const MODEL_LABEL = process.env.BENCH_MODEL ? path.basename(process.env.BENCH_MO
 const CONTEXT = 4096;
 const OUTPUT_TOKENS = 16;
 const KEY_INTERVAL_MS = 150;
-const POSITIONS_PER_FILE = Number(process.env.BENCH_POSITIONS_PER_FILE ?? 2);
+const POSITIONS_PER_FILE = Number(process.env.BENCH_POSITIONS_PER_FILE ?? 1);
 const RAW_EVERY = Number(process.env.BENCH_RAW_EVERY ?? 4);
 const PSM_EVERY = Number(process.env.BENCH_PSM_EVERY ?? 8);
 const ROUND_TRIPS = 200;
