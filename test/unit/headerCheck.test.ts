@@ -3,7 +3,6 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { headerCheckEnabled, readModelInfo, UNSAFE_SKIP_HEADER_CHECK_ENV } from "../../src/models/modelInfo";
-import { ModelProblem } from "../../src/models/problems";
 import { FAMILY_MODELS } from "../support/gguf/families";
 import { GgmlType, GgufValue } from "../support/gguf/types";
 import { str, strArray, u32, u32Array } from "../support/gguf/values";
@@ -11,16 +10,8 @@ import { writeGguf } from "../support/gguf/writer";
 import {
   BadHyperparameterKind, badHyperparameterModel, familyModel, HUGE_ARRAY_KEY, hugeArrayModel, oversizedModel, tinyLoraAdapter, tinyModel,
 } from "../support/models";
+import { problemOf } from "../support/problems";
 
-async function problemOf(work: Promise<unknown>): Promise<ModelProblem> {
-  try {
-    await work;
-  } catch (error) {
-    assert.ok(error instanceof ModelProblem, String(error));
-    return error;
-  }
-  assert.fail("expected a ModelProblem");
-}
 
 const CRASH = /; llama\.cpp would crash on it, so it is not loaded\. The file is damaged or not a real model\.$/;
 const CANNOT = /; llama\.cpp would refuse it, so it is not loaded\. The file is damaged or not a real model\.$/;

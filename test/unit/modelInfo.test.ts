@@ -3,21 +3,12 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, stat
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeModelInfo, formatCount, readModelInfo } from "../../src/models/modelInfo";
-import { ModelProblem } from "../../src/models/problems";
 import { readGgufHeader } from "../support/gguf/reader";
 import { u64 } from "../support/gguf/values";
 import { writeGguf } from "../support/gguf/writer";
 import { emptyFile, familyModel, nonGgufFile, oversizedModel, tinyModel, truncatedModel } from "../support/models";
+import { problemOf } from "../support/problems";
 
-async function problemOf(work: Promise<unknown>): Promise<ModelProblem> {
-  try {
-    await work;
-  } catch (error) {
-    assert.ok(error instanceof ModelProblem, String(error));
-    return error;
-  }
-  assert.fail("expected a ModelProblem");
-}
 
 describe("GGUF header summary (modelInfo)", function () {
   this.timeout(60_000);
