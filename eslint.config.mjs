@@ -92,11 +92,14 @@ export default defineConfig(
   },
   {
     name: "slm/boundaries/no-vscode",
-    files: ["src/models/**/*.ts", "src/completion/**/*.ts", "src/chat/**/*.ts", "src/util/**/*.ts"],
+    files: ["src/models/**/*.ts", "src/completion/**/*.ts", "src/chat/**/*.ts", "src/util/**/*.ts", "src/lm/**/*.ts", "src/edit/**/*.ts", "src/scm/**/*.ts"],
     ignores: [
-      // The editor side of completion and of chat (the chat view, its commands, its HTML).
+      // The editor side of completion, chat, the language model provider, edit and commit message.
       "src/completion/editor/**",
       "src/chat/editor/**",
+      "src/lm/editor/**",
+      "src/edit/editor/**",
+      "src/scm/editor/**",
       // The vscode adapters STYLE.md asks for (Disposable base, CancellationToken → AbortSignal); type-only.
       "src/util/abort.ts",
       "src/util/dispose.ts",

@@ -7,6 +7,7 @@ import { ChatFeature } from "./chat/editor/chatFeature";
 import { CompletionFeature } from "./completion/editor/feature";
 import { registerCommands } from "./commands/register";
 import { FirstRun } from "./firstRun/firstRun";
+import { registerChatModelProvider } from "./lm/editor/provider";
 import { ModelController } from "./modelController";
 import { ModelPolicy } from "./modelPolicy";
 import { EngineStatusBar } from "./ui/statusBar";
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   context.subscriptions.push(completion);
   const firstRun = new FirstRun(engine, context.globalState);
   context.subscriptions.push(firstRun);
+  context.subscriptions.push(registerChatModelProvider(engine, () => readSettings().chat, log));
 
   context.subscriptions.push(...registerCommands({ context, log, engine, policy, completion, chat }));
 
