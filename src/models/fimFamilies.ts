@@ -77,6 +77,20 @@ export interface FimFamily {
   readonly notInfillTrained?: RegExp;
   /** Names of models that share the tokens but whose FIM training is undocumented. */
   readonly cautionPattern?: { readonly matches: RegExp; readonly unless: RegExp; readonly message: string };
+  /** What this family's models are known to write that is not code; post-processing removes it. */
+  readonly artefacts?: FimArtefacts;
+}
+
+/** Known non-code output of a family (post-processing's first filter reads this). */
+export interface FimArtefacts {
+  /** A space the SentencePiece tokenizer puts before the first word after the middle token. */
+  readonly leadingSpace?: boolean;
+  /** `<think>…</think>` reasoning before the code (reasoning-tuned models sharing the vocabulary). */
+  readonly thinkBlocks?: boolean;
+  /** The completion starts by writing the cursor's line again (`return |` + `return a + b`). */
+  readonly repeatsLinePrefix?: boolean;
+  /** Control texts written as plain text (a file separator): the completion ends there. */
+  readonly strayText?: readonly string[];
 }
 
 const QWEN_STOPS = [
@@ -107,6 +121,7 @@ export const FIM_FAMILIES: Readonly<Record<FimFamilyId, FimFamily>> = {
       unless: /coder/i,
       message: "This Qwen model has fill-in-the-middle tokens, but only the Qwen Coder models are documented as trained to use them; completions may be poor.",
     },
+    artefacts: { thinkBlocks: true, strayText: ["<|file_sep|>", "<|repo_name|>"] },
   },
   codegemma: {
     id: "codegemma",
@@ -119,6 +134,7 @@ export const FIM_FAMILIES: Readonly<Record<FimFamilyId, FimFamily>> = {
     addBos: true,
     prefixKeepsLeadingSpace: false,
     evidence: "CodeGemma report: trained with both PSM and SPM; its model card documents only the PSM prompt, and the exact SPM token order is not published. Multi-file context uses <|file_separator|> but the path format is not documented, so chunks go in as comments.",
+    artefacts: { strayText: ["<|file_separator|>"] },
   },
   granite: {
     id: "granite",
@@ -131,6 +147,7 @@ export const FIM_FAMILIES: Readonly<Record<FimFamilyId, FimFamily>> = {
     addBos: false,
     prefixKeepsLeadingSpace: false,
     evidence: "Granite Code uses StarCoder-style <fim_prefix>/<fim_suffix>/<fim_middle> tokens (llama.cpp's token table names Granite for them); PSM is the documented prompt. Whether SPM was trained could not be confirmed here.",
+    artefacts: { repeatsLinePrefix: true },
   },
   starcoder: {
     id: "starcoder",
@@ -143,6 +160,7 @@ export const FIM_FAMILIES: Readonly<Record<FimFamilyId, FimFamily>> = {
     addBos: false,
     prefixKeepsLeadingSpace: false,
     evidence: "PSM is the documented prompt. Trained with BigCode's Megatron fork, whose FIM code has an SPM rate (PRE SUF suffix MID prefix); the 0.5 rate is recalled from the paper, not re-checked here. Medium confidence on SPM.",
+    artefacts: { strayText: ["<file_sep>", "<filename>"] },
   },
   starcoder2: {
     id: "starcoder2",
@@ -157,6 +175,7 @@ export const FIM_FAMILIES: Readonly<Record<FimFamilyId, FimFamily>> = {
     addBos: false,
     prefixKeepsLeadingSpace: false,
     evidence: "StarCoder2 paper: PSM, with a repo-level form <repo_name>…<file_sep>path\\ncode…<file_sep><fim_prefix>path\\nprefix<fim_suffix>suffix<fim_middle>. No SPM is published.",
+    artefacts: { strayText: ["<file_sep>", "<repo_name>"] },
   },
   "deepseek-coder": {
     id: "deepseek-coder",
@@ -172,6 +191,7 @@ export const FIM_FAMILIES: Readonly<Record<FimFamilyId, FimFamily>> = {
     addBos: true,
     prefixKeepsLeadingSpace: false,
     evidence: "DeepSeek-Coder report: FIM at a 0.5 rate in PSM mode (SPM discussed, not used). Repo-level examples put files one after another with a path comment, so chunks go in as comments. Fairly sure.",
+    artefacts: { thinkBlocks: true },
   },
   codellama: {
     id: "codellama",
@@ -185,6 +205,7 @@ export const FIM_FAMILIES: Readonly<Record<FimFamilyId, FimFamily>> = {
     prefixKeepsLeadingSpace: true,
     evidence: "Meta's Code Llama prompt docs and reference code: both PSM (<s><PRE> prefix<SUF>suffix<MID>) and SPM (<s><PRE><SUF>suffix<MID> prefix); only the 7B and 13B base models were trained to infill. Sure.",
     notInfillTrained: /python|\b(34|70)\s?b\b/i,
+    artefacts: { leadingSpace: true },
   },
   codestral: {
     id: "codestral",
@@ -199,6 +220,7 @@ export const FIM_FAMILIES: Readonly<Record<FimFamilyId, FimFamily>> = {
     evidence: "mistral-common's FIM encoding: <s>[SUFFIX]suffix[PREFIX] prefix, suffix first, no middle token. Sure.",
     // Other Mistral models carry [PREFIX]/[SUFFIX] control tokens but were not trained to infill.
     notInfillTrained: /^(?!.*codestral)/i,
+    artefacts: { leadingSpace: true },
   },
   generic: {
     id: "generic",
@@ -210,6 +232,7 @@ export const FIM_FAMILIES: Readonly<Record<FimFamilyId, FimFamily>> = {
     addBos: false,
     prefixKeepsLeadingSpace: false,
     evidence: "The GGUF names FIM tokens this table does not know; PSM is what llama.cpp's own infill uses.",
+    artefacts: { thinkBlocks: true },
   },
 };
 

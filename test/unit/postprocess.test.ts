@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { limitToBlock } from "../../src/completion/postprocess/blockScope";
-import { imbalance, trimDuplicateClosers } from "../../src/completion/postprocess/closers";
+import { imbalance } from "../../src/completion/postprocess/brackets";
+import { trimDuplicateClosers } from "../../src/completion/postprocess/closers";
 import { matchDocumentIndentation } from "../../src/completion/postprocess/indentation";
 import { allowsMultiline, postprocessCompletion, type PostprocessContext } from "../../src/completion/postprocess/index";
 import { keepSingleLineUnlessBlockStart } from "../../src/completion/postprocess/lineMode";
@@ -204,7 +205,7 @@ describe("postprocess: duplicated closers", () => {
 
   it("trims closers the next line already has after {+Enter (TypeScript)", () => {
     const ctx = at("function f() {\n  █\n}\n");
-    assert.equal(trimDuplicateClosers("return 1;\n}", ctx), "return 1;\n");
+    assert.equal(trimDuplicateClosers("return 1;\n}", ctx), "return 1;");
     const call = at("foo(\n  █\n);\n");
     assert.equal(trimDuplicateClosers("a, b);", call), "a, b");
   });
@@ -214,9 +215,9 @@ describe("postprocess: duplicated closers", () => {
     assert.equal(trimDuplicateClosers("y();\n  }", ctx), "y();\n  }");
   });
 
-  it("keeps closers that close openers on the cursor's own line", () => {
+  it("trims a closer for the cursor's own opener when the next line already closes it", () => {
     const ctx = at("xs.map((x) => {█\n})\n");
-    assert.equal(trimDuplicateClosers("\n  return x * 2;\n}", ctx), "\n  return x * 2;\n}");
+    assert.equal(trimDuplicateClosers("\n  return x * 2;\n}", ctx), "\n  return x * 2;");
   });
 });
 
@@ -336,7 +337,7 @@ describe("postprocessCompletion", () => {
 
   it("never mode keeps only the first line even at an opener", () => {
     const ctx = at("if (ready) {█\n}\n", { multiline: "never" });
-    assert.equal(postprocessCompletion(" start(); }", ctx).text, " start(); }");
+    assert.equal(postprocessCompletion(" start(); }", ctx).text, " start();", "the next line already closes the block");
     assert.equal(postprocessCompletion("\n  start();\n}", ctx).droppedBy, "singleLine");
   });
 

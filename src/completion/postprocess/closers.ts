@@ -1,30 +1,35 @@
-import { isBlank, leadingWhitespace, nextNonBlankLine } from "./text";
+import { bracketsOf, openBrackets, scanBrackets, type BracketState } from "./brackets";
+import { isBlank, leadingWhitespace, linesAfterCursor } from "./text";
 import type { PostprocessContext } from "./types";
 
 /**
  * Trims closing brackets, quotes and `;`/`,` the completion writes although the document already
  * has them: right of the cursor (the editor auto-closed `(` or `"`), or opening the next line
- * (`{` + Enter leaves `}` below the cursor). Only trims where that leaves the brackets balanced.
+ * (`{` + Enter leaves `}` below the cursor). Brackets are compared without their punctuation, so
+ * `};` duplicates `}` and `});` duplicates `})`.
  */
 export function trimDuplicateClosers(text: string, ctx: PostprocessContext): string {
   return trimClosersBeforeNextLine(trimClosersBeforeLineSuffix(text, ctx), ctx);
 }
 
 const DUPLICABLE = /^[)\]}"'`;,]+$/;
-const BRACKETS_THEN_PUNCTUATION = /^[)\]}]+[;,]?$/;
-const OPENER_OF: Readonly<Record<string, string>> = { ")": "(", "]": "[", "}": "{" };
 
-/** `print(|)` + `x)` gives `print(x))`: drop the completion's `)`. */
+/**
+ * `print(|)` + `x)` gives `print(x))`: drop the completion's `)`. Of the completion's possible
+ * endings (its closing characters dropped one by one), keeps the one that leaves the line's
+ * closers matched, the longest on a tie.
+ */
 export function trimClosersBeforeLineSuffix(text: string, ctx: PostprocessContext): string {
   const right = ctx.lineSuffix;
+  if (!/^[)\]}"'`;,]/.test(right)) return text;
+  const before = openBrackets(lastLines(ctx.prefix, 60), ctx.languageId);
   let best = text;
-  let bestScore = imbalance(ctx.linePrefix + text + right);
-  for (let k = 1; k <= Math.min(text.length, right.length); k++) {
-    const head = right.slice(0, k);
-    if (!DUPLICABLE.test(head)) break;
-    if (!text.endsWith(head)) continue;
+  let bestScore = lineScore(before, text, right, ctx);
+  for (let k = 1; k <= text.length; k++) {
+    const dropped = text.slice(text.length - k);
+    if (!DUPLICABLE.test(dropped)) break;
     const candidate = text.slice(0, text.length - k);
-    const score = imbalance(ctx.linePrefix + candidate + right);
+    const score = lineScore(before, candidate, right, ctx);
     if (score < bestScore) {
       best = candidate;
       bestScore = score;
@@ -33,83 +38,57 @@ export function trimClosersBeforeLineSuffix(text: string, ctx: PostprocessContex
   return best;
 }
 
+/** Closers with nothing to close, a string left open, and `;;` / `,,` where the two texts meet. */
+function lineScore(before: BracketState, middle: string, right: string, ctx: PostprocessContext): number {
+  // Closers that close openers from before the cursor are fine; only those with nothing left to close count.
+  let extra = 0;
+  const state = scanBrackets(middle + right, ctx.languageId, { stack: [...before.stack], openedAt: [...before.openedAt], quote: before.quote }, (_, kind) => {
+    if (kind === "unmatched") extra++;
+  });
+  const junction = (middle.slice(-2) + right.slice(0, 2)).match(/;;|,,/g)?.length ?? 0;
+  return extra + (state.quote !== undefined ? 1 : 0) + junction;
+}
+
 /**
- * The cursor is on a line of its own and the next line starts with `}` or `)`: drop the same
- * closers from the completion's end when they close something opened before the cursor's line.
+ * The completion ends with closers the next line of the document starts with (`}` above `}`,
+ * `};` above `}`, `});` above `})`): drop them when they close the block the document's closers
+ * close: they close brackets opened before the completion, on a line indented like the
+ * document's closer line. A `}` for an `if` above the function's `}` stays.
  */
 export function trimClosersBeforeNextLine(text: string, ctx: PostprocessContext): string {
   if (!isBlank(ctx.lineSuffix)) return text;
-  const nextLine = nextNonBlankLine(ctx);
+  const nextLine = linesAfterCursor(ctx).find((line) => !isBlank(line));
   if (nextLine === undefined) return text;
-  const next = nextLine.trimStart();
+  const documentClosers = bracketsOf(/^[)\]}][)\]};,\s]*/.exec(nextLine.trim())?.[0] ?? "");
+  if (documentClosers.length === 0) return text;
+
   const trimmed = text.trimEnd();
-  const whole = ctx.linePrefix + trimmed;
-  const lastLine = whole.slice(whole.lastIndexOf("\n") + 1);
-  // A closer on a line of its own closes the block at its indentation: only the same block's
-  // closer below makes it a duplicate (else it closes an inner block the model opened or the
-  // document left open).
-  if (BRACKETS_THEN_PUNCTUATION.test(lastLine.trim()) && leadingWhitespace(lastLine) !== leadingWhitespace(nextLine)) return text;
-  const unmatched = unmatchedClosersAtEnd(whole);
-  for (let k = Math.min(next.length, trimmed.length); k >= 1; k--) {
-    const head = next.slice(0, k);
-    if (!BRACKETS_THEN_PUNCTUATION.test(head) || !trimmed.endsWith(head)) continue;
-    const brackets = head.replace(/[;,]$/, "").length;
-    if (brackets <= unmatched) return trimmed.slice(0, trimmed.length - k);
-  }
-  return text;
+  const lastLine = trimmed.slice(trimmed.lastIndexOf("\n") + 1);
+  const run = /[)\]}][)\]};,]*$/.exec(lastLine)?.[0];
+  if (run === undefined) return text;
+
+  // Which of the run's closers close brackets opened before the completion, and where that opener stands.
+  const start = trimmed.length - run.length;
+  const above = lastLines(ctx.prefix, 200);
+  const state = openBrackets(above, ctx.languageId);
+  let first: { offset: number; openedAt?: number } | undefined;
+  scanBrackets(trimmed, ctx.languageId, state, (offset, kind, openedAt) => {
+    if (offset >= start && first === undefined) first = { offset, openedAt: kind === "outer" ? openedAt : undefined };
+  });
+  if (first?.openedAt === undefined) return text;
+  const openerLine = above.slice(above.lastIndexOf("\n", first.openedAt) + 1);
+  if (leadingWhitespace(openerLine) !== leadingWhitespace(nextLine)) return text;
+  if (!documentClosers.startsWith(bracketsOf(trimmed.slice(first.offset)))) return text;
+  // Text on the closer's line before it (`foo(a, b` + `)`) stays; a line left empty goes.
+  let kept = trimmed.slice(0, first.offset);
+  const lastBreak = kept.lastIndexOf("\n");
+  if (lastBreak >= 0 && isBlank(kept.slice(lastBreak + 1))) kept = kept.slice(0, lastBreak);
+  return kept.trimEnd();
 }
 
-/**
- * How wrong a text's brackets and quotes are: closers without an opener, openers left open, one
- * more if it ends inside a string, and doubled `;;` / `,,`. Brackets inside strings do not count.
- */
-export function imbalance(text: string): number {
-  const stack: string[] = [];
-  let unmatched = 0;
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (quote !== undefined) {
-      if (char === "\\") i++;
-      else if (char === quote) quote = undefined;
-      else if (char === "\n" && quote !== "`") quote = undefined;
-      continue;
-    }
-    if (char === '"' || char === "'" || char === "`") quote = char;
-    else if (char === "(" || char === "[" || char === "{") stack.push(char);
-    else if (char in OPENER_OF) {
-      if (stack[stack.length - 1] === OPENER_OF[char]) stack.pop();
-      else unmatched++;
-    }
-  }
-  const doubled = (text.match(/;;|,,/g) ?? []).length;
-  return unmatched + stack.length + (quote !== undefined ? 1 : 0) + doubled;
-}
-
-/** How many of the closers at the very end of `text` close nothing opened within `text`. */
-function unmatchedClosersAtEnd(text: string): number {
-  const run = /[)\]}]+[;,]?$/.exec(text)?.[0].replace(/[;,]$/, "") ?? "";
-  if (run.length === 0) return 0;
-  const body = text.replace(/[;,]$/, "");
-  const before = body.slice(0, body.length - run.length);
-  // Openers still open before the run, innermost last; each closer in the run takes one.
-  const stack: string[] = [];
-  let quote: string | undefined;
-  for (let i = 0; i < before.length; i++) {
-    const char = before[i]!;
-    if (quote !== undefined) {
-      if (char === "\\") i++;
-      else if (char === quote || (char === "\n" && quote !== "`")) quote = undefined;
-      continue;
-    }
-    if (char === '"' || char === "'" || char === "`") quote = char;
-    else if (char === "(" || char === "[" || char === "{") stack.push(char);
-    else if (char in OPENER_OF && stack[stack.length - 1] === OPENER_OF[char]) stack.pop();
-  }
-  let unmatched = 0;
-  for (const closer of run) {
-    if (stack[stack.length - 1] === OPENER_OF[closer]) stack.pop();
-    else unmatched++;
-  }
-  return unmatched;
+/** The last `count` lines of a text: bracket state far above the cursor does not matter here. */
+function lastLines(text: string, count: number): string {
+  let at = text.length;
+  for (let i = 0; i < count && at > 0; i++) at = text.lastIndexOf("\n", at - 1);
+  return at <= 0 ? text : text.slice(at + 1);
 }

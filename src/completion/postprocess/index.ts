@@ -3,6 +3,7 @@
  * drop it (""). Reads top to bottom as what happens to a completion before the user sees it.
  */
 import { limitToBlock } from "./blockScope";
+import { removeFamilyArtefacts } from "./family";
 import { trimDuplicateClosers } from "./closers";
 import { matchDocumentIndentation } from "./indentation";
 import { keepSingleLineUnlessBlockStart } from "./lineMode";
@@ -13,9 +14,11 @@ import { dropBlank, toDocumentLineEndings, trimTrailingWhitespace } from "./whit
 
 export type { CompletionFilter, MultilineMode, NamedFilter, PostprocessContext } from "./types";
 export { allowsMultiline } from "./lineMode";
+export { EndWatcher, type EndRule } from "./stopRules";
 
 export const COMPLETION_FILTERS: readonly NamedFilter[] = [
   { name: "blank", apply: dropBlank },
+  { name: "familyArtefacts", apply: removeFamilyArtefacts },
   { name: "singleLine", apply: keepSingleLineUnlessBlockStart },
   { name: "indentation", apply: matchDocumentIndentation },
   { name: "repeatsRightText", apply: dropRepeatOfRightText },

@@ -1,12 +1,20 @@
-import { imbalance } from "./closers";
+import { CLOSER_RUN, imbalance } from "./brackets";
+import { trimClosersBeforeNextLine } from "./closers";
 import { isBlank, linesAfterCursor, splitLines } from "./text";
 import type { PostprocessContext } from "./types";
 
-/** Drops a completion that only repeats what already stands right of the cursor. */
+/**
+ * Drops a completion that only repeats what already stands right of the cursor. A closer on a
+ * line of its own repeats the next line's closer only when it closes the same block, at the same
+ * indentation: `}` for an `if` above the function's `}` is needed.
+ */
 export function dropRepeatOfRightText(text: string, ctx: PostprocessContext): string {
   const completion = text.trim();
   const rightStart = ctx.suffix.search(/\S/);
-  return completion.length > 0 && rightStart >= 0 && ctx.suffix.startsWith(completion, rightStart) ? "" : text;
+  if (completion.length === 0 || rightStart < 0 || !ctx.suffix.startsWith(completion, rightStart)) return text;
+  // A closer alone repeats the next line's only when it closes the same block (see closers.ts).
+  if (CLOSER_RUN.test(completion) && rightStart > ctx.lineSuffix.length) return trimClosersBeforeNextLine(text, ctx) === "" ? "" : text;
+  return "";
 }
 
 /**

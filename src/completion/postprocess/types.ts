@@ -1,4 +1,5 @@
 /** Plain data the post-processing filters read; no `vscode`. */
+import type { FimFamilyId } from "../../models/fimFamilies";
 
 export type MultilineMode = "auto" | "always" | "never";
 
@@ -16,6 +17,13 @@ export interface PostprocessContext {
   readonly eol: "\n" | "\r\n";
   readonly multiline: MultilineMode;
   readonly languageId: string;
+  /** The model's FIM family, for its known output artefacts (the family table says which). */
+  readonly family?: FimFamilyId;
+  /**
+   * The generation did not end by itself: a token or time limit, or a loop rule, stopped it. Its
+   * last lines may be a loop the model was still in, so shorter runs of variations count as one.
+   */
+  readonly cutOff?: boolean;
 }
 
 /**
