@@ -29,7 +29,7 @@ export function dropDoubledFirstIndent(lines: string[], ctx: PostprocessContext)
   const tab = tabSize(ctx);
   const unit = ctx.indentUnit !== undefined && ctx.indentUnit.length > 0 ? indentWidth(ctx.indentUnit, tab) : tab;
   const previous = previousNonBlankLine(ctx);
-  const expected = previous === undefined ? 0 : indentWidth(leadingWhitespace(previous), tab) + (endsWithBlockOpener(previous) ? unit : 0);
+  const expected = previous === undefined ? 0 : indentWidth(leadingWhitespace(previous), tab) + (endsWithBlockOpener(previous, ctx.languageId) ? unit : 0);
   if (indentWidth(ctx.linePrefix, tab) < expected) return lines;
   return [first.slice(added.length), ...lines.slice(1)];
 }
@@ -52,7 +52,7 @@ export function indentContinuationLines(lines: string[], ctx: PostprocessContext
   const base = leadingWhitespace(ctx.linePrefix) + (lineStartsAtIndent ? leadingWhitespace(lines[0]!) : "");
   const tab = tabSize(ctx);
   const baseWidth = indentWidth(base, tab);
-  if (baseWidth === 0 || !endsWithBlockOpener(ctx.linePrefix + lines[0]!)) return lines;
+  if (baseWidth === 0 || !endsWithBlockOpener(ctx.linePrefix + lines[0]!, ctx.languageId)) return lines;
   const next = lines.slice(1).find((line) => !isBlank(line));
   if (next === undefined || indentWidth(leadingWhitespace(next), tab) > baseWidth) return lines;
   return [lines[0]!, ...lines.slice(1).map((line) => (isBlank(line) ? line : base + line))];

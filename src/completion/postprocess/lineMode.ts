@@ -13,7 +13,7 @@ export function allowsMultiline(ctx: PostprocessContext): boolean {
     case "never":
       return false;
     case "auto":
-      return (isBlank(ctx.linePrefix) && isBlank(ctx.lineSuffix)) || endsWithBlockOpener(ctx.linePrefix);
+      return (isBlank(ctx.linePrefix) && isBlank(ctx.lineSuffix)) || endsWithBlockOpener(ctx.linePrefix, ctx.languageId);
   }
 }
 

@@ -71,13 +71,18 @@ export function documentIndentsWithTabs(ctx: PostprocessContext): boolean | unde
   return tabs > spaces;
 }
 
+/** Languages where a line ending in `:` opens a block; elsewhere it is a `key:` or a label. */
+const COLON_BLOCKS = new Set(["python", "cython", "nim", "coffeescript", "gdscript", "mojo"]);
+
 /**
  * Whether a line ends by opening a block, after which a multi-line completion makes sense:
- * `{`, `(`, `[`, `:` (not `::`), `=>`, or the words `then` and `do`.
+ * `{`, `(`, `[`, `=>`, the words `then` and `do`, and `:` (not `::`) in Python-like languages
+ * (or when the language is not known).
  */
-export function endsWithBlockOpener(line: string): boolean {
+export function endsWithBlockOpener(line: string, languageId?: string): boolean {
   const trimmed = line.trimEnd();
-  return /(?:[{([]|(?<!:):|=>)$/.test(trimmed) || /(?:^|\W)(?:then|do)$/.test(trimmed);
+  const colon = languageId === undefined || COLON_BLOCKS.has(languageId);
+  return /(?:[{([]|=>)$/.test(trimmed) || (colon && /(?<!:):$/.test(trimmed)) || /(?:^|\W)(?:then|do)$/.test(trimmed);
 }
 
 /** A line that only closes something: `}`, `})`, `];`, `end`, `fi`, … */
