@@ -5,10 +5,17 @@ import { ExtraContext } from "./context/extraContext";
 import { buildFimPrompt, type FimChunk } from "./prompt/fimPrompt";
 import { allowsMultiline, postprocessCompletion, type PostprocessContext } from "./postprocess";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings, RequestTimings, TextSource } from "./types";
-import { WindowPlanner, sliceText, type PromptWindow, type WindowBudget } from "./context/window";
+import { PREFIX_SLACK, WindowPlanner, sliceText, type PromptWindow, type WindowBudget } from "./context/window";
 
 /** Characters per token assumed until the model's own ratio has been seen. */
 const INITIAL_CHARS_PER_TOKEN = 3;
+/**
+ * Time the prompt of a request at a new place may take to evaluate: the cold start's window is
+ * sized from the measured prompt speed to fit it (idle warm-up then grows it to full size).
+ */
+export const COLD_EVAL_MS = 1000;
+/** Prompt speed assumed until one has been measured (a 0.5B model on two laptop cores). */
+const INITIAL_PROMPT_TOKENS_PER_SECOND = 200;
 
 export interface PipelineDeps {
   readonly engine: Pick<Engine, "fill" | "laneFacts">;
@@ -21,6 +28,8 @@ export interface PipelineDeps {
 interface ModelFim {
   readonly modelPath: string;
   readonly contextSize: number;
+  /** KV states the engine keeps for completion: the planner remembers that many documents' windows. */
+  readonly kvStates: number;
   readonly format?: FimFormat;
   readonly refusal?: string;
   readonly stopTokens: readonly string[];
@@ -28,6 +37,7 @@ interface ModelFim {
 }
 
 interface BuiltPrompt {
+  readonly documentKey: string;
   readonly pieces: readonly PromptPiece[];
   readonly window: PromptWindow;
   /** Characters of document text in the prompt, to learn the model's characters per token. */
@@ -47,6 +57,8 @@ export class CompletionPipeline {
   private chunks: readonly FimChunk[] = [];
   private fim?: ModelFim;
   private charsPerToken = INITIAL_CHARS_PER_TOKEN;
+  /** Prompt tokens evaluated per second, learned from requests that evaluated many. */
+  private promptTokensPerSecond = INITIAL_PROMPT_TOKENS_PER_SECOND;
   private inflight?: AbortController;
   /** The pieces of the last prompt sent to the model (for benchmarks and diagnostics). */
   lastPrompt: readonly PromptPiece[] = [];
@@ -183,9 +195,14 @@ export class CompletionPipeline {
   ): Promise<FillResult> {
     this.lastPrompt = prompt.pieces;
     const result = await this.deps.engine.fill(
-      { pieces: prompt.pieces, stopTokens: fim.stopTokens, stopStrings: fim.stopStrings, ...limits },
+      { pieces: prompt.pieces, stopTokens: fim.stopTokens, stopStrings: fim.stopStrings, stateKey: prompt.documentKey, ...limits },
       { signal },
     );
+    // Learn the prompt speed from evaluations long enough to time, for sizing cold starts.
+    if (result.stopReason !== "abort" && result.evaluatedTokens >= 64 && result.evalMs > 0) {
+      const speed = result.evaluatedTokens / (result.evalMs / 1000);
+      this.promptTokensPerSecond = (this.promptTokensPerSecond + speed) / 2;
+    }
     // Learn the model's characters per token from the real prompt, so the window fits next time.
     if (prompt.textChars > 256 && result.promptTokens > 0) {
       this.charsPerToken = Math.min(6, Math.max(1.5, prompt.textChars / (result.cutFromTokens ?? result.promptTokens)));
@@ -204,7 +221,7 @@ export class CompletionPipeline {
     const pieces: PromptPiece[] = [...buildFimPrompt(format, parts, { includeBos: true }).pieces];
     // The text typed since the anchor goes last, as the start of the middle (see window.ts).
     if (window.middle) pieces.push({ text: window.middle, role: "prefix", trimLeadingSpace: true });
-    return { pieces, window, textChars: window.prefix.length + window.suffix.length + window.middle.length };
+    return { documentKey: request.documentKey, pieces, window, textChars: window.prefix.length + window.suffix.length + window.middle.length };
   }
 
   /** Token budget split: suffix ~15%, extra chunks ~20%, prefix the rest, leaving room to generate. */
@@ -214,9 +231,11 @@ export class CompletionPipeline {
     const available = Math.max(128, contextSize - settings.maxTokens - middleTokens - 64);
     const suffixTokens = Math.min(512, Math.floor(available * 0.15));
     const chunkTokens = this.chunks.length ? Math.min(1024, Math.floor(available * 0.2)) : 0;
-    const prefixTokens = Math.min(2048, available - suffixTokens - chunkTokens);
+    // Room for a cold start that keeps the previous prompt start (window.ts).
+    const prefixTokens = Math.min(2048, Math.floor((available - suffixTokens - chunkTokens) / PREFIX_SLACK));
     const chars = (tokens: number) => Math.floor(tokens * this.charsPerToken);
-    return { prefixChars: chars(prefixTokens), suffixChars: chars(suffixTokens), middleChars: chars(middleTokens), middleLines: 16 };
+    const coldChars = chars((this.promptTokensPerSecond * COLD_EVAL_MS) / 1000);
+    return { prefixChars: chars(prefixTokens), suffixChars: chars(suffixTokens), middleChars: chars(middleTokens), middleLines: 16, coldChars };
   }
 
   private selectChunks(request: CompletionRequest, contextSize: number): FimChunk[] {
@@ -234,11 +253,12 @@ export class CompletionPipeline {
 
   private async modelFim(): Promise<ModelFim> {
     const facts = await this.deps.engine.laneFacts("completion");
-    if (this.fim?.modelPath === facts.modelPath && this.fim.contextSize === facts.contextSize) return this.fim;
+    if (this.fim?.modelPath === facts.modelPath && this.fim.contextSize === facts.contextSize && this.fim.kvStates === (facts.kvStates ?? 1)) return this.fim;
     const { format, refusal } = facts.fim;
     const fim: ModelFim = {
       modelPath: facts.modelPath,
       contextSize: facts.contextSize,
+      kvStates: facts.kvStates ?? 1,
       format,
       refusal: refusal?.message,
       stopTokens: format?.stopTokens ?? [],
@@ -252,6 +272,7 @@ export class CompletionPipeline {
           : `No FIM: ${fim.refusal}`,
       );
     }
+    this.planner.setCapacity(fim.kvStates);
     this.fim = fim;
     return fim;
   }

@@ -31,7 +31,18 @@ export interface FillRequest {
   readonly stopAtNewline: boolean;
   /** Evaluate the prompt into the KV cache and generate nothing (idle warm-up). */
   readonly evaluateOnly?: boolean;
+  /**
+   * What the prompt is for (the completion pipeline gives the document): the engine keeps a few
+   * KV states, and a prompt that continues none of them replaces the state of the same key.
+   */
+  readonly stateKey?: string;
 }
+
+/**
+ * Which KV state a fill ran on: one that already held most of the prompt ("continued"), the
+ * one of the same key ("replaced"), an empty one ("new"), or the least recently used ("evicted").
+ */
+export type FillStateUse = "continued" | "replaced" | "new" | "evicted";
 
 export type FillStopReason = "eog" | "stopString" | "newline" | "maxTokens" | "timeout" | "abort" | "evaluated";
 
@@ -47,6 +58,8 @@ export interface FillResult {
   /** Time to evaluate the new prompt tokens (and sample the first output token). */
   readonly evalMs: number;
   readonly generateMs: number;
+  /** Which of the engine's KV states the request ran on (absent where the engine keeps one). */
+  readonly stateUse?: FillStateUse;
   /** Set when the prompt was longer than the context allows and its oldest tokens were dropped. */
   readonly cutFromTokens?: number;
 }
@@ -109,6 +122,8 @@ export interface LaneFacts {
   readonly fim: FimDetection;
   /** The GGUF carries a chat template. */
   readonly chatTemplate: boolean;
+  /** KV states the lane keeps (places whose prompt stays evaluated); 1 for chat. */
+  readonly kvStates?: number;
 }
 
 export interface RequestOptions {

@@ -71,9 +71,10 @@ export function resolveEngineSettings(raw: RawEngineSettings, machine: MachineFa
 
   const gpuLayers = resolveGpuLayers(raw.gpuLayers, notices);
   const loraAdapters = resolveLoraAdapters(raw.loraAdapters, machine, notices);
+  const completionStatesMiB = resolveStatesBudget(raw.completionStatesMiB, notices);
 
   return {
-    settings: { modelPaths, threads, threadsAuto, contextSize, gpu, gpuLayers, flashAttention: raw.flashAttention !== false, loraAdapters },
+    settings: { modelPaths, threads, threadsAuto, contextSize, gpu, gpuLayers, flashAttention: raw.flashAttention !== false, loraAdapters, completionStatesMiB },
     notices,
   };
 }
@@ -81,6 +82,16 @@ export function resolveEngineSettings(raw: RawEngineSettings, machine: MachineFa
 function cleanPath(value: unknown, machine: MachineFacts): string {
   const trimmed = typeof value === "string" ? value.trim() : "";
   return trimmed ? expandHome(trimmed, machine.homeDir) : "";
+}
+
+/** Default memory for the completion lane's KV states: eight places of a 0.5B model, three of a 1.5B one. */
+export const DEFAULT_COMPLETION_STATES_MIB = 384;
+
+function resolveStatesBudget(value: unknown, notices: string[]): number {
+  if (value === undefined || value === null) return DEFAULT_COMPLETION_STATES_MIB;
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
+  notices.push(`The memory for remembered completion places is ${JSON.stringify(value)} MiB; it must be a number of MiB (0 keeps one place). Using ${DEFAULT_COMPLETION_STATES_MIB}.`);
+  return DEFAULT_COMPLETION_STATES_MIB;
 }
 
 function resolveGpuLayers(value: unknown, notices: string[]): GpuLayersSetting {

@@ -30,6 +30,11 @@ export interface RawEngineSettings {
   readonly flashAttention: boolean;
   /** `[{ path, scale }]` as typed into settings; invalid entries are skipped with a notice. */
   readonly loraAdapters?: unknown;
+  /**
+   * Memory for the completion lane's KV states (places whose prompt stays evaluated), in MiB;
+   * default 384. Each state costs one context sequence's KV cache.
+   */
+  readonly completionStatesMiB?: number;
 }
 
 /** Validated settings the engine acts on. */
@@ -46,6 +51,8 @@ export interface EngineSettings {
   readonly flashAttention: boolean;
   /** Applied to the completion model (and so to chat when it runs on the same file). */
   readonly loraAdapters: readonly LoraAdapterSetting[];
+  /** Memory budget for the completion lane's KV states, in MiB (at least one state is kept). */
+  readonly completionStatesMiB: number;
 }
 
 /** "unloaded": freed after slm.unloadAfterMinutes without use; the next request loads it again. */

@@ -84,6 +84,9 @@ for (const host of HOSTS) describe(`completion (${host})`, function () {
       const lines = [...sourceFile];
       lines.splice(150, 0, "");
       const typed = "  const total = helper12(3) + helper40(7);";
+      // The idle warm-up at the place evaluates the full window (a request before it gets a cold start's smaller one).
+      const warmed = await pipeline.warm(requestFor(lines, 150, 0));
+      assert.ok(warmed && warmed.evaluatedTokens > 1000, `the warm-up evaluates the whole prompt: ${JSON.stringify(warmed)}`);
       const evaluated: number[] = [];
       let prompt = 0;
       for (let i = 0; i <= typed.length; i++) {
@@ -97,10 +100,9 @@ for (const host of HOSTS) describe(`completion (${host})`, function () {
         }
       }
       assert.ok(prompt > 1000, `prompt ${prompt} tokens`);
-      const afterFirst = evaluated.slice(1).sort((a, b) => a - b);
-      const medianEvaluated = afterFirst[Math.floor(afterFirst.length / 2)]!;
+      const sorted = [...evaluated].sort((a, b) => a - b);
+      const medianEvaluated = sorted[Math.floor(sorted.length / 2)]!;
       assert.ok(medianEvaluated <= 4, `median evaluated per keystroke ${medianEvaluated}: ${evaluated.join(",")}`);
-      assert.ok(evaluated[0]! > 1000, "the first request evaluates the whole prompt");
     });
 
     it("honours the token cap and the time budget", async () => {

@@ -2,6 +2,7 @@
 import type { LogLevel } from "../api";
 import type { CpuSample } from "../cpuLoad";
 import type { MachineFacts } from "../settings";
+import type { KvStates } from "./kvStates";
 import type { GpuChoice, Llama, LlamaContextSequence, LlamaModel, LlamaModule } from "./llamaRuntime";
 
 export interface EngineDeps {
@@ -26,7 +27,10 @@ export interface EngineDeps {
 export interface Session {
   readonly llama: Llama;
   readonly model: LlamaModel;
+  /** The lane's sequence; for completion, the KV state its last request ran on. */
   readonly sequence: LlamaContextSequence;
   readonly module: LlamaModule;
+  /** The completion lane's KV states, from which a fill picks its sequence. */
+  readonly states?: KvStates;
 }
 

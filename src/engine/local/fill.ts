@@ -1,4 +1,5 @@
 import type { FillRequest, FillResult, PromptPiece } from "../api";
+import type { Session } from "./deps";
 import type { LlamaContextSequence, LlamaModel, Token } from "./llamaRuntime";
 
 /** Prompt evaluation runs in slices this long so an abort takes effect between them. */
@@ -10,16 +11,19 @@ const CONTEXT_MARGIN = 8;
 const tokenCaches = new WeakMap<LlamaModel, Map<string, Token[]>>();
 
 /**
- * Runs one fill-in-the-middle request on a context sequence: tokenizes the pieces, fits them to
- * the context, reuses the KV cache for the longest common token prefix with whatever the sequence
- * holds (previous prompt plus its generated tokens), so typing forward evaluates only the new
- * tokens, then generates greedily until a stop rule fires.
+ * Runs one fill-in-the-middle request: tokenizes the pieces, fits them to the context, picks the
+ * KV state (context sequence) that holds most of the prompt (kvStates.ts), reuses its cache for
+ * the longest common token prefix (previous prompt plus its generated tokens), so typing forward
+ * evaluates only the new tokens, then generates greedily until a stop rule fires.
  */
-export async function runFill(model: LlamaModel, sequence: LlamaContextSequence, request: FillRequest, signal: AbortSignal): Promise<FillResult> {
+export async function runFill(session: Pick<Session, "model" | "sequence" | "states">, request: FillRequest, signal: AbortSignal): Promise<FillResult> {
+  const { model } = session;
   const tokenized = tokenizePieces(model, request.pieces);
-  const limit = sequence.context.contextSize - request.maxTokens - CONTEXT_MARGIN;
+  const limit = session.sequence.context.contextSize - request.maxTokens - CONTEXT_MARGIN;
   const prompt = tokenized.length <= limit ? tokenized : [tokenized[0]!, ...tokenized.slice(tokenized.length - limit + 1)];
   const cutFromTokens = prompt.length < tokenized.length ? tokenized.length : undefined;
+  const picked = session.states?.pick(prompt, request.stateKey);
+  const sequence = picked?.sequence ?? session.sequence;
   const reusedBefore = Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1);
 
   const slicesStarted = performance.now();
@@ -30,7 +34,10 @@ export async function runFill(model: LlamaModel, sequence: LlamaContextSequence,
   // Reported against what the sequence held before this request, the sliced evaluation included.
   const reusedTokens = request.evaluateOnly ? common : reusedBefore;
   const evaluatedTokens = request.evaluateOnly ? result.reusedTokens + result.evaluatedTokens - common : result.promptTokens - reusedBefore;
-  return { ...result, reusedTokens, evaluatedTokens, evalMs: result.evalMs + slicesMs, ...(cutFromTokens ? { cutFromTokens } : {}) };
+  return {
+    ...result, reusedTokens, evaluatedTokens, evalMs: result.evalMs + slicesMs,
+    ...(picked ? { stateUse: picked.use } : {}), ...(cutFromTokens ? { cutFromTokens } : {}),
+  };
 }
 
 function tokenizePieces(model: LlamaModel, pieces: readonly PromptPiece[]): Token[] {

@@ -10,7 +10,8 @@ import type { EngineSettings, Lane, ModelSummary } from "../types";
 import { adapterProblem, checkAdapters, isAdapterFailure } from "./adapters";
 import { getSharedLlama, importLlamaModule, type GgufFileInfo, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type LlamaModule } from "./llamaRuntime";
 import type { EngineDeps } from "./deps";
-import { adaptersFor, contextKey, modelKey, type LoadedContext, type LoadedModel, type PlannedSlot, type PreparedModel, type Slot } from "./slots";
+import { KvStates, kvStateCount } from "./kvStates";
+import { adaptersFor, contextKey, modelKey, type Insights, type LoadedContext, type LoadedModel, type PlannedSlot, type PreparedModel, type Slot } from "./slots";
 
 /**
  * Loads models for the local engine, step by step: the backend (llama.cpp's Llama), what a file's
@@ -171,7 +172,7 @@ export class ModelLoader {
         const needs = await insights.estimateContextResourceRequirementsV2({
           contextSize: fitContextToModel(contextSize, insights.trainContextSize, wanted.path).contextSize,
           modelGpuLayers: Math.min(gpuLayers, insights.totalLayers),
-          sequences: wanted.lanes.length,
+          sequences: await sequencesFor(wanted, insights, contextSize, gpuLayers, settings),
         });
         total.ram += needs.cpuRam;
         total.vram += needs.gpuVram;
@@ -277,12 +278,14 @@ export class ModelLoader {
     // node-llama-cpp caps every context's threads at the Llama's maxThreads (4 by default on the
     // CPU, whatever the cores): make it the configured count, so that is what each batch gets.
     if (this.llama) this.llama.instance.maxThreads = settings.threads;
+    const gpuLayers = model.instance.gpuLayers;
+    const states = wanted.lanes.includes("completion") ? await completionStateCount(model.insights, fitted.contextSize, gpuLayers, settings) : 0;
     let instance: LlamaContext;
     try {
       instance = await model.instance.createContext({
         contextSize: fitted.contextSize,
         threads: settings.threads,
-        sequences: wanted.lanes.length,
+        sequences: wanted.lanes.filter((lane) => lane !== "completion").length + states,
         flashAttention,
         createSignal: signal,
         lora: adapters.length > 0 ? { adapters: adapters.map((adapter) => ({ filePath: adapter.path, scale: adapter.scale })) } : undefined,
@@ -293,12 +296,15 @@ export class ModelLoader {
       if (adapters.length > 0 && isAdapterFailure(error, lines)) throw adapterProblem(adapters, model.summary, error, lines);
       throw explainLoadFailure(model.summary.path, error, lines, model.summary.architecture);
     }
-    const sequences = new Map<Lane, LlamaContextSequence>(wanted.lanes.map((lane) => [lane, instance.getSequence()]));
+    const completionStates = states > 0 ? new KvStates(Array.from({ length: states }, () => instance.getSequence())) : undefined;
+    const sequences = new Map<Lane, LlamaContextSequence>(
+      wanted.lanes.map((lane) => [lane, lane === "completion" && completionStates ? completionStates.latest : instance.getSequence()]),
+    );
     this.deps.log(
       "info",
-      `Context ready for ${wanted.lanes.join(" and ")}: ${instance.contextSize} tokens per lane, ${settings.threads} threads, flash attention ${flashAttention ? "on" : "off"}${adapters.length > 0 ? `, LoRA ${adapters.map((adapter) => `${adapter.path} ×${adapter.scale}`).join(", ")}` : ""}`,
+      `Context ready for ${wanted.lanes.join(" and ")}: ${instance.contextSize} tokens per sequence${states > 0 ? `, ${states} completion KV state${states === 1 ? "" : "s"} (${settings.completionStatesMiB} MiB budget)` : ""}, ${settings.threads} threads, flash attention ${flashAttention ? "on" : "off"}${adapters.length > 0 ? `, LoRA ${adapters.map((adapter) => `${adapter.path} ×${adapter.scale}`).join(", ")}` : ""}`,
     );
-    return { key: contextKey(wanted, settings), instance, sequences, contextSize: instance.contextSize, flashAttention };
+    return { key: contextKey(wanted, settings), instance, sequences, completionStates, contextSize: instance.contextSize, flashAttention };
   }
 
   async loadModule(): Promise<LlamaModule> {
@@ -337,4 +343,23 @@ function rethrowFor(file: string): (error: unknown) => never {
 /** The first model's problem, when no model could be loaded (there is always one then). */
 function firstProblem(failed: ReadonlyMap<string, ModelProblem>): ModelProblem {
   return failed.values().next().value ?? new ModelProblem("loadFailed", "No model could be loaded.");
+}
+
+/**
+ * How many KV states the completion lane keeps: the budget divided by what one more context
+ * sequence costs at this context size (node-llama-cpp's estimate, RAM or video memory).
+ */
+export async function completionStateCount(insights: Insights, contextSize: number, gpuLayers: number, settings: EngineSettings): Promise<number> {
+  const estimate = (sequences: number) =>
+    insights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: Math.min(gpuLayers, insights.totalLayers), sequences, batchSize: 512 });
+  const [one, two] = await Promise.all([estimate(1), estimate(2)]);
+  const perState = Math.max(two.cpuRam - one.cpuRam, two.gpuVram - one.gpuVram);
+  return kvStateCount(settings.completionStatesMiB * 2 ** 20, perState);
+}
+
+async function sequencesFor(wanted: PlannedSlot, insights: Insights, contextSize: number, gpuLayers: number, settings: EngineSettings): Promise<number> {
+  const others = wanted.lanes.filter((lane) => lane !== "completion").length;
+  if (!wanted.lanes.includes("completion")) return others;
+  const fitted = fitContextToModel(contextSize, insights.trainContextSize, wanted.path).contextSize;
+  return others + (await completionStateCount(insights, fitted, gpuLayers, settings));
 }

@@ -121,6 +121,7 @@ export class LocalEngine implements Engine {
         contextSize: slot.context.contextSize,
         fim: detectModelFim(model, slot.path),
         chatTemplate: slot.model.chatTemplate,
+        kvStates: lane === "completion" ? (slot.context.completionStates?.count ?? 1) : 1,
       };
       slot.facts.set(lane, facts);
     }
@@ -165,7 +166,7 @@ export class LocalEngine implements Engine {
   /** Fill-in-the-middle on the completion lane, reusing its KV cache. */
   fill(request: FillRequest, options: RequestOptions = {}): Promise<FillResult> {
     const aborted: FillResult = { text: "", stopReason: "abort", promptTokens: 0, reusedTokens: 0, evaluatedTokens: 0, generatedTokens: 0, evalMs: 0, generateMs: 0 };
-    return this.withSession("completion", options.signal, ({ model, sequence }, signal) => runFill(model, sequence, request, signal), () => aborted);
+    return this.withSession("completion", options.signal, (session, signal) => runFill(session, request, signal), () => aborted);
   }
 
   /** One chat answer on the chat lane, streamed through `onText`. */
@@ -389,11 +390,12 @@ export class LocalEngine implements Engine {
 
   private sessionFor(lane: Lane): Session {
     const slot = this.slotFor(lane);
-    const sequence = slot?.context.sequences.get(lane);
+    const states = lane === "completion" ? slot?.context.completionStates : undefined;
+    const sequence = states?.latest ?? slot?.context.sequences.get(lane);
     if (!slot || !sequence || !this.loader.llama || !this.loader.module) {
       throw new EngineUnavailableError("The model was unloaded while the request waited.");
     }
-    return { llama: this.loader.llama.instance, model: slot.model.instance, sequence, module: this.loader.module };
+    return { llama: this.loader.llama.instance, model: slot.model.instance, sequence, module: this.loader.module, states };
   }
 
   private refreshBusy(): void {

@@ -1,6 +1,7 @@
 /** What the local engine holds per model file: the plan from settings, and what was loaded for it. */
 import type { LaneFacts } from "../api";
 import { LANES, type EngineSettings, type Lane, type ModelSummary } from "../types";
+import type { KvStates } from "./kvStates";
 import type { LlamaContext, LlamaContextSequence, LlamaModel, LlamaModule } from "./llamaRuntime";
 
 export type Insights = Awaited<ReturnType<LlamaModule["GgufInsights"]["from"]>>;
@@ -19,7 +20,10 @@ export interface LoadedModel {
 export interface LoadedContext {
   readonly key: string;
   readonly instance: LlamaContext;
+  /** One sequence per lane; for completion, the state its last request ran on is in `completionStates`. */
   readonly sequences: ReadonlyMap<Lane, LlamaContextSequence>;
+  /** The completion lane's KV states (several sequences), when this context serves completion. */
+  readonly completionStates?: KvStates;
   readonly contextSize: number;
   readonly flashAttention: boolean;
 }
@@ -74,5 +78,5 @@ export function modelKey(slot: PlannedSlot, settings: EngineSettings): string {
 }
 
 export function contextKey(slot: PlannedSlot, settings: EngineSettings): string {
-  return JSON.stringify([slot.lanes, settings.contextSize, settings.threads, settings.flashAttention]);
+  return JSON.stringify([slot.lanes, settings.contextSize, settings.threads, settings.flashAttention, settings.completionStatesMiB]);
 }
