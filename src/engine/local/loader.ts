@@ -172,7 +172,8 @@ export class ModelLoader {
         const needs = await insights.estimateContextResourceRequirementsV2({
           contextSize: fitContextToModel(contextSize, insights.trainContextSize, wanted.path).contextSize,
           modelGpuLayers: Math.min(gpuLayers, insights.totalLayers),
-          sequences: await sequencesFor(wanted, insights, contextSize, gpuLayers, settings),
+          // One state for completion: more are optional and sized to free memory when the context is made.
+          sequences: wanted.lanes.length,
         });
         total.ram += needs.cpuRam;
         total.vram += needs.gpuVram;
@@ -279,7 +280,8 @@ export class ModelLoader {
     // CPU, whatever the cores): make it the configured count, so that is what each batch gets.
     if (this.llama) this.llama.instance.maxThreads = settings.threads;
     const gpuLayers = model.instance.gpuLayers;
-    const states = wanted.lanes.includes("completion") ? await completionStateCount(model.insights, fitted.contextSize, gpuLayers, settings) : 0;
+    const free = (this.deps.freeMemory ?? os.freemem)();
+    const states = wanted.lanes.includes("completion") ? await completionStateCount(model.insights, fitted.contextSize, gpuLayers, settings, free) : 0;
     let instance: LlamaContext;
     try {
       instance = await model.instance.createContext({
@@ -347,19 +349,13 @@ function firstProblem(failed: ReadonlyMap<string, ModelProblem>): ModelProblem {
 
 /**
  * How many KV states the completion lane keeps: the budget divided by what one more context
- * sequence costs at this context size (node-llama-cpp's estimate, RAM or video memory).
+ * sequence costs at this context size (node-llama-cpp's estimate, RAM or video memory). The fit
+ * check counts one; the others take at most a quarter of the memory still free.
  */
-export async function completionStateCount(insights: Insights, contextSize: number, gpuLayers: number, settings: EngineSettings): Promise<number> {
+export async function completionStateCount(insights: Insights, contextSize: number, gpuLayers: number, settings: EngineSettings, freeBytes: number): Promise<number> {
   const estimate = (sequences: number) =>
     insights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: Math.min(gpuLayers, insights.totalLayers), sequences, batchSize: 512 });
   const [one, two] = await Promise.all([estimate(1), estimate(2)]);
   const perState = Math.max(two.cpuRam - one.cpuRam, two.gpuVram - one.gpuVram);
-  return kvStateCount(settings.completionStatesMiB * 2 ** 20, perState);
-}
-
-async function sequencesFor(wanted: PlannedSlot, insights: Insights, contextSize: number, gpuLayers: number, settings: EngineSettings): Promise<number> {
-  const others = wanted.lanes.filter((lane) => lane !== "completion").length;
-  if (!wanted.lanes.includes("completion")) return others;
-  const fitted = fitContextToModel(contextSize, insights.trainContextSize, wanted.path).contextSize;
-  return others + (await completionStateCount(insights, fitted, gpuLayers, settings));
+  return kvStateCount(Math.min(settings.completionStatesMiB * 2 ** 20, perState + freeBytes / 4), perState);
 }
