@@ -28,6 +28,15 @@ const engineHostOptions = {
   external: ["node-llama-cpp"],
 };
 
+/** The hashing worker (src/models/hashWorker.ts), started by src/models/fileHash.ts from the same folder. */
+/** @type {import('esbuild').BuildOptions} */
+const hashWorkerOptions = {
+  ...extensionOptions,
+  entryPoints: ["src/models/hashWorker.ts"],
+  outfile: "dist/hashWorker.js",
+  external: [],
+};
+
 /** The chat webview (media/chat): browser code, one script and one stylesheet in dist/media. */
 /** @type {import('esbuild').BuildOptions} */
 const chatWebviewOptions = {
@@ -43,7 +52,7 @@ const chatWebviewOptions = {
 };
 
 async function main() {
-  const builds = [extensionOptions, engineHostOptions, chatWebviewOptions];
+  const builds = [extensionOptions, engineHostOptions, hashWorkerOptions, chatWebviewOptions];
   if (watch) {
     for (const options of builds) (await esbuild.context(options)).watch();
     return;

@@ -102,6 +102,8 @@ function checkContents(entries, target) {
   for (const needed of [
     "extension/package.json",
     "extension/dist/extension.js",
+    "extension/dist/engineHost.js",
+    "extension/dist/hashWorker.js",
     "extension/node_modules/node-llama-cpp/package.json",
     "extension/node_modules/node-llama-cpp/dist/index.js",
     "extension/node_modules/node-llama-cpp/llama/binariesGithubRelease.json",

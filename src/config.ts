@@ -8,6 +8,7 @@ import { resolveCompletionSettings } from "./completion/settings";
 import type { CompletionSettings } from "./completion/types";
 import { ENGINE_HOSTS, type EngineHost } from "./engine";
 import type { RawEngineSettings } from "./engine/types";
+import { networkPathNotice, networkPathReason } from "./models/networkPath";
 
 export const SECTION = "slm";
 
@@ -29,7 +30,16 @@ export interface Settings {
   readonly modelsDirectory: string;
   readonly downloadMirror: unknown;
   readonly downloadExtraModels: unknown;
+  /** Path settings refused (network paths while slm.allowNetwork is off), in the user's words. */
+  readonly pathNotices: readonly string[];
 }
+
+/**
+ * What a model is loaded from: `machine` scoped in package.json, so a folder's
+ * .vscode/settings.json cannot choose the model, adapters or models folder (VS Code ignores the
+ * values; ignoredWorkspaceSettings() names them for the log).
+ */
+export const MACHINE_PATH_SETTINGS = ["modelPath", "completion.modelPath", "chat.modelPath", "loraAdapters", "modelsDirectory"] as const;
 
 export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration(SECTION);
@@ -37,16 +47,27 @@ export function readSettings(): Settings {
   const host = config.get<unknown>("engine.host", "process");
   const minutes = config.get<unknown>("unloadAfterMinutes", 0);
   const hashes = config.get<unknown>("allowedModelHashes", []);
+  const allowNetwork = config.get<unknown>("allowNetwork", false) === true;
+  const pathNotices: string[] = [];
+  const localPath = (key: string, value: unknown): string => {
+    const text = stringSetting(value);
+    const reason = allowNetwork ? undefined : networkPathReason(text);
+    if (!reason) return text;
+    pathNotices.push(networkPathNotice(`${SECTION}.${key}`, text, reason));
+    return "";
+  };
+  const adapters = config.get<unknown>("loraAdapters", []);
   return {
     engine: {
-      modelPath: config.get<string>("modelPath", ""),
-      completionModelPath: config.get<string>("completion.modelPath", ""),
-      chatModelPath: config.get<string>("chat.modelPath", ""),
+      modelPath: localPath("modelPath", config.get("modelPath", "")),
+      completionModelPath: localPath("completion.modelPath", config.get("completion.modelPath", "")),
+      chatModelPath: localPath("chat.modelPath", config.get("chat.modelPath", "")),
       threads: config.get<number>("threads", 0),
       contextSize: config.get<number>("contextSize", 4096),
       gpu: config.get<string>("gpu", "auto"),
       gpuLayers: config.get<unknown>("gpuLayers", "auto"),
-      loraAdapters: config.get<unknown>("loraAdapters", []),
+      // Entries that are not objects with a path are left for the engine's resolver to report.
+      loraAdapters: Array.isArray(adapters) ? adapters.filter((adapter: unknown) => !isString(pathOf(adapter)) || localPath("loraAdapters", pathOf(adapter)) !== "" || stringSetting(pathOf(adapter)) === "") : adapters,
       flashAttention: config.get<boolean>("flashAttention", true),
     },
     engineHost: ENGINE_HOSTS.includes(host as EngineHost) ? (host as EngineHost) : "process",
@@ -62,16 +83,43 @@ export function readSettings(): Settings {
     }),
     chat: chat.settings,
     chatNotices: chat.notices,
-    allowNetwork: config.get<unknown>("allowNetwork", false) === true,
+    allowNetwork,
     allowedModelHashes: Array.isArray(hashes) ? hashes : [hashes],
-    modelsDirectory: stringSetting(config.get<unknown>("modelsDirectory", "")),
+    modelsDirectory: localPath("modelsDirectory", config.get<unknown>("modelsDirectory", "")),
     downloadMirror: config.get<unknown>("downloadMirror"),
     downloadExtraModels: config.get<unknown>("downloadExtraModels"),
+    pathNotices,
   };
+}
+
+/**
+ * The machine-scoped path settings a workspace or folder tried to set. VS Code ignores them and
+ * does not even report them through inspect(), so the settings files are read (at most 1 MB each).
+ */
+export async function ignoredWorkspaceSettings(): Promise<string[]> {
+  const files = (vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, ".vscode", "settings.json"));
+  if (vscode.workspace.workspaceFile?.scheme === "file") files.push(vscode.workspace.workspaceFile);
+  const found = new Set<string>();
+  for (const file of files) {
+    const text = await vscode.workspace.fs.stat(file).then(
+      async (stat) => (stat.size <= 1024 * 1024 ? new TextDecoder().decode(await vscode.workspace.fs.readFile(file)) : ""),
+      () => "",
+    );
+    for (const key of MACHINE_PATH_SETTINGS) if (text.includes(`"${SECTION}.${key}"`)) found.add(`${SECTION}.${key}`);
+  }
+  return [...found];
 }
 
 export function sameSettings(a: RawEngineSettings, b: RawEngineSettings): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function pathOf(adapter: unknown): unknown {
+  return typeof adapter === "object" && adapter !== null ? (adapter as { path?: unknown }).path : undefined;
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === "string";
 }
 
 /** A string setting as typed; anything else (a number, an object) reads as empty. */

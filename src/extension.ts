@@ -27,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
     scriptPath: context.asAbsolutePath("dist/engineHost.js"),
     machine: readMachineFacts(),
     log: logTo(log),
-    checkModel: (file, signal) => policy.check(file, signal),
+    checkModel: (files, signal) => policy.check(files, signal),
     crashedModels: crashedModelsIn(context.globalState),
   });
   context.subscriptions.push({ dispose: () => void engine.dispose() });

@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
 import type { Engine } from "./engine/api";
 import { LANES, type EngineError, type EngineState, type Lane } from "./engine/types";
-import { SECTION, readSettings, sameSettings } from "./config";
+import { ignoredWorkspaceSettings, SECTION, readSettings, sameSettings } from "./config";
 import { Commands } from "./commands/ids";
 import { Disposable } from "./util/dispose";
 
@@ -31,6 +31,7 @@ export class ModelController extends Disposable {
         if (!event.affectsConfiguration(SECTION)) return;
         if (event.affectsConfiguration(`${SECTION}.unloadAfterMinutes`)) this.engine.setIdleUnload(readSettings().idleUnloadMs);
         if (event.affectsConfiguration(`${SECTION}.engine.host`)) void this.offerReload();
+        void this.notePathSettings();
         const next = readSettings().engine;
         if (sameSettings(next, this.lastSettings)) return;
         this.lastSettings = next;
@@ -45,7 +46,22 @@ export class ModelController extends Disposable {
   /** First load, after activation has returned. */
   start(): Promise<void> {
     this.engine.setIdleUnload(readSettings().idleUnloadMs);
+    void this.notePathSettings();
     return this.engine.configure(this.lastSettings);
+  }
+
+  /** Path settings a workspace tried to set (ignored) and network paths refused: in the log, each once. */
+  private async notePathSettings(): Promise<void> {
+    const ignored = await ignoredWorkspaceSettings().catch(() => []);
+    const notes = [
+      ...(ignored.length > 0 ? [`This workspace's settings set ${ignored.join(", ")}; they are ignored: which model and adapters load is chosen in your user settings only (a cloned folder must not choose the files this extension runs).`] : []),
+      ...readSettings().pathNotices,
+    ];
+    for (const note of notes) {
+      if (this.shownNotices.has(note)) continue;
+      this.shownNotices.add(note);
+      this.log.warn(note);
+    }
   }
 
   /** Where the model runs is chosen at activation: moving it needs a fresh extension host. */

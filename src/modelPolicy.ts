@@ -4,9 +4,9 @@ import { checkModelAllowed, parseAllowedHashes } from "./models/modelHash";
 import { Disposable } from "./util/dispose";
 
 /**
- * The administrator's model allowlist (slm.allowedModelHashes): checked before every load, with
- * hashes cached in globalState by path+size+mtime. A change to the list reloads the model so it
- * applies at once.
+ * The administrator's model allowlist (slm.allowedModelHashes): checked before every load on
+ * every file that loads, with hashes cached in globalState by file identity (device, inode, size,
+ * mtime, ctime). A change to the list reloads the model so it applies at once.
  */
 export class ModelPolicy extends Disposable {
   private allowed: ReadonlySet<string> = new Set();
@@ -31,12 +31,30 @@ export class ModelPolicy extends Disposable {
     return this.allowed.size;
   }
 
-  /** For LocalModelEngine's checkModel hook. */
-  readonly check = async (file: string, signal: AbortSignal): Promise<void> => {
-    if (this.allowed.size === 0) return;
+  /**
+   * The engine's checkModel hook: every file a load opens (model, split parts, adapters) must be
+   * on the allowlist. Hashing runs on a worker thread with its progress in the status bar, and
+   * stops when the load is cancelled. Returns the identities the engine compares after opening.
+   */
+  readonly check = async (files: readonly string[], signal: AbortSignal): Promise<readonly string[] | undefined> => {
+    if (this.allowed.size === 0) return undefined;
     const started = performance.now();
-    const hash = await checkModelAllowed(file, this.allowed, this.store, signal);
-    if (hash) this.log.info(`Model allowed by slm.allowedModelHashes: SHA-256 ${hash.sha256} (${hash.cached ? "cached" : `hashed in ${Math.round(performance.now() - started)} ms`}).`);
+    const hashes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "SLM: checking the model against slm.allowedModelHashes" }, (progress) => {
+      let shown = 0;
+      const onProgress = (done: number, total: number): void => {
+        const percent = total > 0 ? Math.floor((100 * done) / total) : 0;
+        if (percent === shown) return;
+        progress.report({ message: `${percent}%`, increment: percent - shown });
+        shown = percent;
+      };
+      return checkModelAllowed(files, this.allowed, this.store, signal, { onProgress });
+    });
+    if (!hashes) return undefined;
+    for (const [index, hash] of hashes.entries()) {
+      this.log.info(`Allowed by slm.allowedModelHashes: ${files[index]} (SHA-256 ${hash.sha256}, ${hash.cached ? "from the cache" : "hashed"}).`);
+    }
+    this.log.info(`Allowlist check of ${files.length} file${files.length === 1 ? "" : "s"} took ${Math.round(performance.now() - started)} ms.`);
+    return hashes.map((hash) => hash.identity);
   };
 
   /** Reads the setting; true when it changed. */

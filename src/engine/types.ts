@@ -114,3 +114,9 @@ export interface LoadedModelSummary {
   readonly lanes: readonly Lane[];
   readonly summary: ModelSummary;
 }
+
+/**
+ * A model policy (the SHA-256 allowlist): given every file a load opens, refuses with a
+ * ModelProblem or returns each file's identity as checked (undefined when no policy applies).
+ */
+export type ModelCheck = (files: readonly string[], signal: AbortSignal) => Promise<readonly string[] | undefined>;

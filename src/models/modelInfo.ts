@@ -1,3 +1,4 @@
+import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { FIM_SPELLINGS } from "./fimFamilies";
@@ -35,6 +36,8 @@ export interface ModelInfo {
   readonly dataEndBytes?: number;
   /** The header describes more tensor data than the file holds: an unfinished download, or a lie. */
   readonly cutShort: boolean;
+  /** `split.count`: the number of files a split model is made of (llama.cpp opens them all). */
+  readonly splitCount?: number;
 }
 
 /**
@@ -47,13 +50,15 @@ export async function readModelInfo(file: string): Promise<ModelInfo> {
   const label = fileLabel(file);
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, "r");
+    // O_NONBLOCK: a FIFO must not hold the open (and a libuv thread) waiting for a writer.
+    handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
   } catch (error) {
     throw openProblem(error, label);
   }
   try {
     const stat = await handle.stat();
     if (stat.isDirectory()) throw new ModelProblem("directory", `${label} is a folder, not a model file.`);
+    if (!stat.isFile()) throw new ModelProblem("unreadable", `${label} is not a regular file (a device, pipe or socket), so it is not read.`);
     if (stat.size === 0) throw new ModelProblem("empty", `The model file ${label} is empty (0 bytes), perhaps an unfinished download.`);
     // The size limits stay on whatever the test switch says: they protect this process's memory.
     const reader = new HeaderReader(handle, stat.size, label, true);
@@ -213,7 +218,12 @@ function summarize(file: string, sizeBytes: number, header: RawHeader): ModelInf
     chatTemplate: text("tokenizer.chat_template") !== undefined,
     dataEndBytes,
     cutShort: dataEndBytes !== undefined && dataEndBytes > sizeBytes,
+    splitCount: integerOf(header.metadata.get("split.count")),
   };
+}
+
+function integerOf(value: unknown): number | undefined {
+  return typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : undefined;
 }
 
 /** llama_ftype names (llama.h), as llama.cpp's quantize tool prints them. */

@@ -7,6 +7,7 @@ import type { Engine, GenerateRequest, GenerationResult, Lane, LogLevel, FillRes
 import { ProcessEngine, type ProcessEngineOptions } from "../../src/engine/host/processEngine";
 import { LocalEngine } from "../../src/engine/local/localEngine";
 import type { MachineFacts } from "../../src/engine/settings";
+import type { ModelCheck } from "../../src/engine/types";
 import { buildFimPrompt } from "../../src/completion/prompt/fimPrompt";
 
 export type HostKind = "inProcess" | "process";
@@ -18,7 +19,7 @@ export const ENGINE_SCRIPT = path.join(__dirname, "..", "..", "src", "engine", "
 export interface TestEngineDeps {
   readonly machine: MachineFacts;
   readonly log?: (level: LogLevel, message: string) => void;
-  readonly checkModel?: (file: string, signal: AbortSignal) => Promise<void>;
+  readonly checkModel?: ModelCheck;
   readonly process?: Partial<ProcessEngineOptions>;
 }
 

@@ -24,7 +24,7 @@ try {
 
 let engine: LocalEngine | undefined;
 const inflight = new Map<number, AbortController>();
-const policyChecks = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+const policyChecks = new Map<number, { resolve: (identities: readonly string[] | undefined) => void; reject: (error: Error) => void }>();
 let nextCheckId = 1;
 
 function send(message: FromEngine): void {
@@ -52,7 +52,7 @@ process.on("message", (message: ToEngine) => {
       const check = policyChecks.get(message.id);
       policyChecks.delete(message.id);
       if (!check) return;
-      if (!message.error) check.resolve();
+      if (!message.error) check.resolve(message.identities);
       else if (message.error.name === "ModelProblem" && message.error.code) check.reject(new ModelProblem(message.error.code as ModelProblemCode, message.error.message));
       else check.reject(Object.assign(new Error(message.error.message), { name: message.error.name }));
       return;
@@ -102,15 +102,16 @@ function call(target: Engine, message: Extract<ToEngine, { type: "call" }>, opti
   }
 }
 
-function checkWithParent(file: string, signal: AbortSignal): Promise<void> {
+function checkWithParent(files: readonly string[], signal: AbortSignal): Promise<readonly string[] | undefined> {
   const id = nextCheckId++;
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<readonly string[] | undefined>((resolve, reject) => {
     policyChecks.set(id, { resolve, reject });
     signal.addEventListener("abort", () => {
       policyChecks.delete(id);
+      send({ type: "checkModelAbort", id });
       reject(Object.assign(new Error("aborted"), { name: "AbortError" }));
     }, { once: true });
-    send({ type: "checkModel", id, file });
+    send({ type: "checkModel", id, files });
   });
 }
 

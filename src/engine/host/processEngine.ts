@@ -17,7 +17,7 @@ import {
 import { Emitter } from "../events";
 import { fileLabel } from "../../models/problems";
 import { resolveEngineSettings, type MachineFacts } from "../settings";
-import type { EngineState, RawEngineSettings } from "../types";
+import type { EngineState, ModelCheck, RawEngineSettings } from "../types";
 import { describeExit, LastLines } from "./exitReport";
 import { HEARTBEAT_MS, PROTOCOL_VERSION, serializeError, type EngineCalls, type EngineMethod, type FromEngine, type ToEngine } from "./protocol";
 
@@ -27,7 +27,7 @@ export interface ProcessEngineOptions {
   readonly machine: MachineFacts;
   readonly log: (level: LogLevel, message: string) => void;
   /** The model policy, applied in this process before the engine process opens a file. */
-  readonly checkModel?: (file: string, signal: AbortSignal) => Promise<void>;
+  readonly checkModel?: ModelCheck;
   /** Model files that crashed the engine while loading: not loaded again until chosen again. */
   readonly crashedModels?: { read(): readonly string[]; write(files: readonly string[]): void };
   /** The engine process is stopped when it has not answered for this long (a stuck chat template). */
@@ -292,18 +292,28 @@ export class ProcessEngine implements Engine {
         return;
       }
       case "checkModel":
-        void this.checkModel(child, message.id, message.file);
+        void this.checkModel(child, message.id, message.files);
+        return;
+      case "checkModelAbort":
+        this.policyChecks.get(message.id)?.abort();
         return;
     }
   }
 
-  private async checkModel(child: ChildProcess, id: number, file: string): Promise<void> {
+  private readonly policyChecks = new Map<number, AbortController>();
+
+  private async checkModel(child: ChildProcess, id: number, files: readonly string[]): Promise<void> {
+    const controller = new AbortController();
+    this.policyChecks.set(id, controller);
+    child.once("exit", () => controller.abort());
     try {
-      await this.options.checkModel?.(file, new AbortController().signal);
-      this.post(child, { type: "checkModelDone", id });
+      const identities = await this.options.checkModel?.(files, controller.signal);
+      this.post(child, { type: "checkModelDone", id, identities });
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       this.post(child, { type: "checkModelDone", id, error: { ...serializeError(error), ...(typeof code === "string" ? { code } : {}) } });
+    } finally {
+      this.policyChecks.delete(id);
     }
   }
 

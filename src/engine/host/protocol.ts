@@ -17,7 +17,7 @@ import type {
 import type { MachineFacts } from "../settings";
 import type { EngineState, RawEngineSettings } from "../types";
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Each engine method a parent can call: its arguments and its result. */
 export interface EngineCalls {
@@ -43,7 +43,7 @@ export type ToEngine =
   | { readonly type: "init"; readonly version: number; readonly machine: MachineFacts; readonly checkModel: boolean }
   | { readonly [M in EngineMethod]: { readonly type: "call"; readonly id: number; readonly method: M; readonly args: EngineCalls[M]["args"] } }[EngineMethod]
   | { readonly type: "abort"; readonly id: number }
-  | { readonly type: "checkModelDone"; readonly id: number; readonly error?: SerializedError & { readonly code?: string } };
+  | { readonly type: "checkModelDone"; readonly id: number; readonly identities?: readonly string[]; readonly error?: SerializedError & { readonly code?: string } };
 
 /** Engine process → parent. */
 export type FromEngine =
@@ -54,8 +54,10 @@ export type FromEngine =
   | { readonly type: "text"; readonly id: number; readonly text: string }
   | { readonly type: "result"; readonly id: number; readonly value: unknown }
   | { readonly type: "error"; readonly id: number; readonly error: SerializedError }
-  /** Asks the parent to apply its model policy (the SHA-256 allowlist) to a file before loading it. */
-  | { readonly type: "checkModel"; readonly id: number; readonly file: string };
+  /** Asks the parent to apply its model policy (the SHA-256 allowlist) to the files a load opens. */
+  | { readonly type: "checkModel"; readonly id: number; readonly files: readonly string[] }
+  /** The load that asked for a check was cancelled: stop hashing. */
+  | { readonly type: "checkModelAbort"; readonly id: number };
 
 /** How often the engine process says it is alive; the parent's watchdog counts missed beats. */
 export const HEARTBEAT_MS = 500;

@@ -3,6 +3,7 @@ import type { LogLevel } from "../api";
 import type { CpuSample } from "../cpuLoad";
 import type { MachineFacts } from "../settings";
 import type { KvStates } from "./kvStates";
+import type { ModelCheck } from "../types";
 import type { GpuChoice, Llama, LlamaContextSequence, LlamaModel, LlamaModule } from "./llamaRuntime";
 
 export interface EngineDeps {
@@ -16,10 +17,12 @@ export interface EngineDeps {
   /** The process-wide Llama for a backend; injectable for tests. */
   readonly getLlama?: (gpu: GpuChoice) => Promise<Llama>;
   /**
-   * Policy checks on the file before llama.cpp sees it (e.g. the SHA-256 allowlist); throw a
-   * ModelProblem to refuse the model with a message for the user.
+   * Policy checks on every file a load opens (the model, its split parts, LoRA adapters) before
+   * llama.cpp sees them (e.g. the SHA-256 allowlist); throw a ModelProblem to refuse the model
+   * with a message for the user. Returns each file's identity (models/fileIdentity.ts) as checked,
+   * when a policy applied, so the engine can compare once llama.cpp has opened the files.
    */
-  readonly checkModel?: (file: string, signal: AbortSignal) => Promise<void>;
+  readonly checkModel?: ModelCheck;
   /** CPU time counters for automatic threads; injectable for tests. */
   readonly sampleCpu?: () => CpuSample;
 }

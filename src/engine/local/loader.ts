@@ -8,6 +8,7 @@ import type { LogBuffer } from "../logBuffer";
 import { fitContextToModel, MIN_CONTEXT_SIZE } from "../settings";
 import type { EngineSettings, Lane, ModelSummary } from "../types";
 import { adapterProblem, checkAdapters, isAdapterFailure } from "./adapters";
+import { checkSplitParts, truncatedProblem, verifyApproved } from "./approval";
 import { getSharedLlama, importLlamaModule, type GgufFileInfo, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type LlamaModule } from "./llamaRuntime";
 import type { EngineDeps } from "./deps";
 import { KvStates, kvStateCount } from "./kvStates";
@@ -74,9 +75,16 @@ export class ModelLoader {
     for (const wanted of viable) {
       const model = loaded.get(wanted.path);
       if (!model) continue;
-      const context = await attempt(wanted.path, () => this.createContext(model, wanted, next, signal));
+      const context = await attempt(wanted.path, async () => {
+        const created = await this.createContext(model, wanted, next, signal);
+        await verifyApproved(model, created);
+        return created;
+      });
       if (context) slots.push({ path: wanted.path, lanes: wanted.lanes, model, context, facts: new Map() });
-      else await model.instance.dispose().catch(() => undefined);
+      else {
+        loaded.delete(wanted.path);
+        await model.instance.dispose().catch(() => undefined);
+      }
     }
     if (slots.length === 0) throw firstProblem(failed);
     return { slots, failed };
@@ -115,21 +123,20 @@ export class ModelLoader {
     const llama = this.llamaInstance();
     const module = await this.loadModule();
     const sizeBytes = await checkModelFile(file).catch(rethrowFor(file));
-    await this.deps.checkModel?.(file, signal);
     const info = await readModelInfo(file).catch(rethrowFor(file));
-    if (info.cutShort) {
-      throw new ModelProblem(
-        "truncated",
-        `The model file ${fileLabel(file)} is incomplete: its header describes ${formatBytes(info.dataEndBytes ?? 0)} of data but the file has ${formatBytes(sizeBytes)} (an unfinished download or copy?). Download or copy it again, or choose another model.`,
-        undefined,
-        file,
-      );
-    }
+    if (info.cutShort) throw truncatedProblem(file, info.dataEndBytes, sizeBytes);
+    // Every byte that loads passes our own bounded header reader and the policy before
+    // node-llama-cpp's reader or llama.cpp sees it: each part of a split model, each adapter.
+    const parts = await checkSplitParts(file, info);
+    const adapters = adaptersFor(wanted, settings);
+    const loads = [...parts, ...adapters.map((adapter) => adapter.path)];
+    const identities = await this.deps.checkModel?.(loads, signal);
     const fileInfo = await this.readHeader(module, file);
     const architecture = String(fileInfo.metadata?.general?.architecture ?? "unknown");
     const insights = await module.GgufInsights.from(fileInfo, llama);
-    if (wanted.lanes.includes("completion")) await checkAdapters(settings.loraAdapters, architecture, file);
+    await checkAdapters(adapters, architecture, file);
     return {
+      approved: identities ? { files: loads, identities } : undefined,
       file,
       key: modelKey(wanted, settings),
       lanes: wanted.lanes,
@@ -242,6 +249,7 @@ export class ModelLoader {
       `Loaded ${summary.name} (${architecture}, ${formatBytes(sizeBytes)}, trained for ${summary.trainContextSize ?? "?"} tokens, ${instance.gpuLayers} layers on the GPU) for ${prepared.lanes.join(" and ")} from ${file} in ${Date.now() - started} ms`,
     );
     return {
+      approved: prepared.approved,
       key: prepared.key,
       instance,
       summary,

@@ -6,7 +6,15 @@ import type { LlamaContext, LlamaContextSequence, LlamaModel, LlamaModule } from
 
 export type Insights = Awaited<ReturnType<LlamaModule["GgufInsights"]["from"]>>;
 
+/** The files a load opens, with the identities the policy approved (see models/fileIdentity.ts). */
+export interface Approval {
+  readonly files: readonly string[];
+  readonly identities: readonly string[];
+}
+
 export interface LoadedModel {
+  /** Set when a policy checked the files: compared again once llama.cpp has opened them. */
+  readonly approved?: Approval;
   /** Path, GPU layers and adapters: a change to any of them loads the file again. */
   readonly key: string;
   readonly instance: LlamaModel;
@@ -40,6 +48,7 @@ export interface Slot {
 
 /** A model file checked and read, ready for the fit check and the load. */
 export interface PreparedModel {
+  readonly approved?: Approval;
   readonly file: string;
   readonly key: string;
   readonly lanes: readonly Lane[];
