@@ -120,10 +120,8 @@ describe("engine process: crashes and hangs (real node-llama-cpp in a child proc
       const maxDelayMs = delay.max / 1e6;
       const p99DelayMs = delay.percentile(99) / 1e6;
       // In this process the render would block the loop for its whole length (seconds to minutes).
-      // Here the loop only waits for the machine: p99 under 50 ms; the largest single delay is
-      // reported, and bounded loosely, since other work on a shared 2-core machine delays timers too.
-      assert.ok(p99DelayMs < 50, `p99 event-loop delay in this process during the render: ${p99DelayMs.toFixed(1)} ms`);
-      assert.ok(maxDelayMs < 250, `largest event-loop delay in this process during the render: ${maxDelayMs.toFixed(1)} ms`);
+      // Here the loop only waits for the machine: the largest single delay stays under 50 ms.
+      assert.ok(maxDelayMs < 50, `largest event-loop delay in this process during the render: ${maxDelayMs.toFixed(1)} ms (p99 ${p99DelayMs.toFixed(1)} ms)`);
       assert.ok(elapsed < 10_000, `ended after ${Math.round(elapsed)} ms`);
       assert.equal(engine.state.error?.code, "engineStopped");
       console.log(`      (event-loop delay during the render: p99 ${p99DelayMs.toFixed(1)} ms, largest ${maxDelayMs.toFixed(1)} ms; ended after ${Math.round(elapsed)} ms)`);

@@ -16,10 +16,12 @@ import {
 } from "../api";
 import { Emitter } from "../events";
 import { fileLabel } from "../../models/problems";
-import { resolveEngineSettings, type MachineFacts } from "../settings";
+import type { MachineFacts } from "../settings";
 import type { EngineState, ModelCheck, RawEngineSettings } from "../types";
+import { CrashMemory, type CrashedModelStore } from "./crashMemory";
 import { describeExit, LastLines } from "./exitReport";
 import { HEARTBEAT_MS, PROTOCOL_VERSION, serializeError, type EngineCalls, type EngineMethod, type FromEngine, type ToEngine } from "./protocol";
+import { Streamed } from "./streamed";
 
 export interface ProcessEngineOptions {
   /** The built engine script (dist/engineHost.js, or out/src/engine/host/child.js under tests). */
@@ -29,7 +31,7 @@ export interface ProcessEngineOptions {
   /** The model policy, applied in this process before the engine process opens a file. */
   readonly checkModel?: ModelCheck;
   /** Model files that crashed the engine while loading: not loaded again until chosen again. */
-  readonly crashedModels?: { read(): readonly string[]; write(files: readonly string[]): void };
+  readonly crashedModels?: CrashedModelStore;
   /** The engine process is stopped when it has not answered for this long (a stuck chat template). */
   readonly watchdogMs?: number;
   /** Environment of the engine process (default: this process's). */
@@ -71,7 +73,11 @@ export class ProcessEngine implements Engine {
   private readonly lastLines = new LastLines(12);
   private disposed = false;
 
-  constructor(private readonly options: ProcessEngineOptions) {}
+  private readonly crashMemory: CrashMemory;
+
+  constructor(private readonly options: ProcessEngineOptions) {
+    this.crashMemory = new CrashMemory(options.machine, options.crashedModels);
+  }
 
   get state(): EngineState {
     return this.currentState;
@@ -97,7 +103,7 @@ export class ProcessEngine implements Engine {
   /** Loads the configured models again, including one that once crashed the engine. */
   async reload(): Promise<void> {
     if (!this.settings) return;
-    this.forgetCrashes(this.modelFiles(this.settings));
+    this.crashMemory.forget(this.settings);
     if (!this.child) return this.configure(this.settings);
     await this.call("reload", []).catch((error: unknown) => this.options.log("debug", `reload: ${String(error)}`));
   }
@@ -348,7 +354,7 @@ export class ProcessEngine implements Engine {
       ? `The model engine stopped${during} (${why})${evidence ? `: ${evidence}` : ""}. The editor keeps running. This model is not loaded again automatically: choose another model, or choose it again (or run SLM: Reload Model) to retry.`
       : `The model engine stopped (${why})${evidence ? `: ${evidence}` : ""}. The editor keeps running; the engine starts again with the next request.`;
     this.options.log("error", `${message}\nLast engine output:\n${this.lastLines.text()}`);
-    if (loadingFile) this.rememberCrash(loadingFile);
+    if (loadingFile) this.crashMemory.remember(loadingFile);
     const error = new EngineUnavailableError(message);
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
@@ -361,22 +367,13 @@ export class ProcessEngine implements Engine {
     });
   }
 
-  // ---- models that crashed the engine ----------------------------------------------------------
-
-  private modelFiles(raw: RawEngineSettings): string[] {
-    const { settings } = resolveEngineSettings(raw, this.options.machine);
-    return [...new Set(Object.values(settings.modelPaths).filter((file) => file))];
-  }
-
   /** True (and an error state) when the settings name a model that crashed the engine while loading. */
   private refuseCrashedModel(raw: RawEngineSettings): boolean {
-    const crashed = new Set(this.options.crashedModels?.read() ?? []);
-    const file = this.modelFiles(raw).find((candidate) => crashed.has(candidate));
-    if (!file) return false;
-    const message = `The model file ${fileLabel(file)} crashed the model engine while loading last time, so it is not loaded automatically. Choose another model, or choose it again (or run SLM: Reload Model) to retry.`;
-    this.options.log("warn", message);
+    const refusal = this.crashMemory.refusal(raw);
+    if (!refusal) return false;
+    this.options.log("warn", refusal.message);
     this.stopChild();
-    this.setState({ kind: "error", modelPath: file, error: { code: "crashedEngine", message }, notices: [] });
+    this.setState({ kind: "error", modelPath: refusal.file, error: { code: "crashedEngine", message: refusal.message }, notices: [] });
     return true;
   }
 
@@ -393,42 +390,9 @@ export class ProcessEngine implements Engine {
     setTimeout(() => child.kill("SIGKILL"), 3_000).unref?.();
   }
 
-  private rememberCrash(file: string): void {
-    const store = this.options.crashedModels;
-    if (store && !store.read().includes(file)) store.write([...store.read(), file]);
-  }
-
-  private forgetCrashes(files: readonly string[]): void {
-    const store = this.options.crashedModels;
-    if (!store) return;
-    const kept = store.read().filter((file) => !files.includes(file));
-    if (kept.length !== store.read().length) store.write(kept);
-  }
-
   private setState(state: EngineState): void {
     if (this.disposed) return;
     this.currentState = state;
     this.stateEmitter.fire(state);
-  }
-}
-
-/** Keeps what a request streamed, so an abort can answer at once with the text so far. */
-class Streamed {
-  text = "";
-  readonly options: RequestOptions;
-  private readonly started = performance.now();
-
-  constructor(options: RequestOptions) {
-    this.options = {
-      ...options,
-      onText: (chunk) => {
-        this.text += chunk;
-        options.onText?.(chunk);
-      },
-    };
-  }
-
-  elapsedMs(): number {
-    return performance.now() - this.started;
   }
 }

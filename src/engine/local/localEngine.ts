@@ -18,6 +18,7 @@ import { explainLoadFailure, ModelProblem } from "../../models/problems";
 import { resolveEngineSettings } from "../settings";
 import type { EngineError, EngineSettings, EngineState, Lane, RawEngineSettings } from "../types";
 import { startChat } from "./chat";
+import { startGenerate } from "./generate";
 import { runFill } from "./fill";
 import { LaneQueue, raceAbort, throwIfAborted } from "./lanes";
 import { onLlamaLog, type LlamaModel } from "./llamaRuntime";
@@ -26,7 +27,7 @@ import { loadNotices, readyState } from "./readyState";
 import { followCpuLoad } from "./threads";
 import type { EngineDeps, Session } from "./deps";
 import { detectModelFim } from "./modelFim";
-import { contextKey, modelKey, planSlots, type LoadedModel, type PlannedSlot, type Slot } from "./slots";
+import { contextKey, keepReusableModels, modelKey, planSlots, type Slot } from "./slots";
 
 export type { EngineDeps, Session } from "./deps";
 
@@ -130,37 +131,9 @@ export class LocalEngine implements Engine {
 
   /** Plain completion of a text on the lane's sequence. */
   generate(request: GenerateRequest, options: RequestOptions = {}): Promise<GenerationResult> {
-    const startedAt = performance.now();
-    let partial = "";
-    let generatedTokens = 0;
-    return this.withSession(
-      request.lane,
-      options.signal,
-      async ({ module, sequence }, signal) => {
-        const completion = new module.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-        try {
-          const response = await completion.generateCompletionWithMeta(request.prompt, {
-            maxTokens: request.maxTokens,
-            signal,
-            stopOnAbortSignal: true,
-            temperature: request.temperature ?? 0,
-            seed: request.seed,
-            customStopTriggers: request.stopTriggers ? [...request.stopTriggers] : undefined,
-            onToken: (tokens) => {
-              generatedTokens += tokens.length;
-            },
-            onTextChunk: (text) => {
-              partial += text;
-              options.onText?.(text);
-            },
-          });
-          return { text: response.response, stopReason: response.metadata.stopReason, generatedTokens, durationMs: performance.now() - startedAt };
-        } finally {
-          completion.dispose({ disposeSequence: false });
-        }
-      },
-      () => ({ text: partial, stopReason: "abort", generatedTokens, durationMs: performance.now() - startedAt }),
-    );
+    return this.streamed(request.lane, options, (session, signal) => startGenerate(session, request, { ...options, signal }), () => ({
+      text: "", stopReason: "abort", generatedTokens: 0, durationMs: 0,
+    }));
   }
 
   /** Fill-in-the-middle on the completion lane, reusing its KV cache. */
@@ -171,16 +144,26 @@ export class LocalEngine implements Engine {
 
   /** One chat answer on the chat lane, streamed through `onText`. */
   chat(request: ChatRequest, options: RequestOptions = {}): Promise<ChatResult> {
-    let partial: (() => ChatResult) | undefined;
+    return this.streamed("chat", options, (session, signal) => startChat(session, request, { ...options, signal }), emptyChatResult);
+  }
+
+  /** A streamed request: an abort answers at once with what was streamed so far. */
+  private streamed<T>(
+    lane: Lane,
+    options: RequestOptions,
+    start: (session: Session, signal: AbortSignal) => { readonly done: Promise<T>; readonly partial: () => T },
+    empty: () => T,
+  ): Promise<T> {
+    let partial: (() => T) | undefined;
     return this.withSession(
-      "chat",
+      lane,
       options.signal,
       (session, signal) => {
-        const run = startChat(session, request, { ...options, signal });
+        const run = start(session, signal);
         partial = run.partial;
         return run.done;
       },
-      () => partial?.() ?? emptyChatResult(),
+      () => partial?.() ?? empty(),
     );
   }
 
@@ -275,7 +258,7 @@ export class LocalEngine implements Engine {
     try {
       await this.endRequests();
       await this.disposeContexts();
-      const kept = await this.keepReusableModels(plan, next, reloadAll);
+      const kept = await keepReusableModels(this.slots, plan, next, reloadAll);
       this.slots = [];
       this.laneErrors = {};
       if (needLlama) await this.loader.createLlama(next.gpu, signal);
@@ -297,17 +280,6 @@ export class LocalEngine implements Engine {
       await this.unload();
       this.setState({ kind: "error", modelPath: file, error: problem.toEngineError(), notices });
     }
-  }
-
-  /** Loaded models the new settings still want as they are; the others are disposed. */
-  private async keepReusableModels(plan: readonly PlannedSlot[], next: EngineSettings, reloadAll: boolean): Promise<Map<string, LoadedModel>> {
-    const kept = new Map<string, LoadedModel>();
-    for (const slot of this.slots) {
-      const wanted = plan.find((entry) => entry.path === slot.path);
-      if (!reloadAll && wanted && slot.model.key === modelKey(wanted, next)) kept.set(slot.path, slot.model);
-      else await slot.model.instance.dispose().catch(() => undefined);
-    }
-    return kept;
   }
 
   private followCpuLoad(): void {

@@ -89,3 +89,19 @@ export function modelKey(slot: PlannedSlot, settings: EngineSettings): string {
 export function contextKey(slot: PlannedSlot, settings: EngineSettings): string {
   return JSON.stringify([slot.lanes, settings.contextSize, settings.threads, settings.flashAttention, settings.completionStatesMiB]);
 }
+
+/** The loaded models the new settings still want as they are; the others are disposed. */
+export async function keepReusableModels(
+  slots: readonly Slot[],
+  plan: readonly PlannedSlot[],
+  next: EngineSettings,
+  reloadAll: boolean,
+): Promise<Map<string, LoadedModel>> {
+  const kept = new Map<string, LoadedModel>();
+  for (const slot of slots) {
+    const wanted = plan.find((entry) => entry.path === slot.path);
+    if (!reloadAll && wanted && slot.model.key === modelKey(wanted, next)) kept.set(slot.path, slot.model);
+    else await slot.model.instance.dispose().catch(() => undefined);
+  }
+  return kept;
+}
