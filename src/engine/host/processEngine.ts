@@ -21,7 +21,7 @@ import type { EngineState, ModelCheck, RawEngineSettings } from "../types";
 import { CrashMemory, type CrashedModelStore } from "./crashMemory";
 import { describeExit, LastLines } from "./exitReport";
 import { HEARTBEAT_MS, PROTOCOL_VERSION, serializeError, type EngineCalls, type EngineMethod, type FromEngine, type ToEngine } from "./protocol";
-import { Streamed } from "./streamed";
+import { abortedFirst, Streamed } from "./streamed";
 
 export interface ProcessEngineOptions {
   /** The built engine script (dist/engineHost.js, or out/src/engine/host/child.js under tests). */
@@ -162,13 +162,15 @@ export class ProcessEngine implements Engine {
     options: RequestOptions,
     onAbort: (() => EngineCalls[M]["result"]) | undefined,
   ): Promise<EngineCalls[M]["result"]> {
-    if (options.signal?.aborted) {
+    const aborted = (): EngineCalls[M]["result"] => {
       if (onAbort) return onAbort();
       throw abortError();
-    }
+    };
+    if (options.signal?.aborted) return aborted();
     if (!this.child && this.settings && !this.refuseCrashedModel(this.settings)) {
       this.options.log("info", "Starting the model engine again for a request.");
-      await this.configure(this.settings);
+      // An abort while the engine starts answers at once; the start goes on for the next request.
+      if (await abortedFirst(this.configure(this.settings), options.signal)) return aborted();
     }
     if (!this.child) throw new EngineUnavailableError(this.currentState.error?.message ?? 'No model is set. Choose a .gguf model file with "SLM: Select Model…".');
     return this.call(method, args, options, onAbort);
@@ -180,10 +182,11 @@ export class ProcessEngine implements Engine {
     options: RequestOptions = {},
     onAbort?: () => EngineCalls[M]["result"],
   ): Promise<EngineCalls[M]["result"]> {
-    const child = await this.ensureChild();
-    // The signal may have aborted while the process was being found or started: its listener is not
+    const starting = this.ensureChild();
+    // The signal may abort while the process is being found or started: its listener is not
     // registered yet, so an abort then would be lost and the request would run to its end.
-    if (options.signal?.aborted) {
+    const child = (await abortedFirst(starting, options.signal)) ? undefined : await starting;
+    if (!child || options.signal?.aborted) {
       if (onAbort) return onAbort();
       throw abortError();
     }
