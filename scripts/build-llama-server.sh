@@ -65,7 +65,7 @@ start=$(date +%s)
   cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
     -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU=OFF \
     -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON \
-    -DBUILD_SHARED_LIBS=ON
+    -DBUILD_SHARED_LIBS=ON -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON '-DCMAKE_INSTALL_RPATH=$ORIGIN'
   cmake --build "$BUILD" --config Release -j "$JOBS" --target llama-server llama-bench
 } >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log" >&2; log "build failed (full log: $OUT/build.log)"; exit 1; }
 
@@ -75,7 +75,9 @@ cp "$BUILD/bin/llama-server" "$BUILD/bin/llama-bench" "$BIN/"
 find "$BUILD/bin" -maxdepth 1 -name '*.so*' -exec cp -P {} "$BIN/" \;
 # node-llama-cpp's CPU variants, beside the binaries; the build's own libggml-base.so stays (one copy).
 cp "$PREBUILT"/libggml-cpu-*.so "$BIN/"
+# The binaries find their libraries beside them ($ORIGIN), so one libggml-base is loaded (two abort).
+"$BIN/llama-server" --version >"$OUT/version.txt" 2>&1 || { cat "$OUT/version.txt" >&2; log "the built llama-server does not start"; exit 1; }
+"$BIN/llama-bench" --help >/dev/null 2>&1 || { log "the built llama-bench does not start"; exit 1; }
 touch "$OUT/.complete"
-log "built in $(($(date +%s) - start)) s"
-"$BIN/llama-server" --version >&2 || true
+log "built in $(($(date +%s) - start)) s: $(grep -m1 version "$OUT/version.txt" || true)"
 echo "LLAMA_BIN=$BIN"
