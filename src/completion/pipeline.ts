@@ -1,9 +1,9 @@
-import { EngineUnavailableError, isAbortError, type Engine, type FillResult, type PromptPiece } from "../engine/api";
+import { EngineUnavailableError, isAbortError, type Engine, type FillResult, type PromptPiece, type RequestOptions } from "../engine/api";
 import type { FimFormat } from "../models/fimFormat";
 import { SuggestionCache, cacheBeforeChars } from "./cache/suggestionCache";
 import { ExtraContext } from "./context/extraContext";
 import { buildFimPrompt, type FimChunk } from "./prompt/fimPrompt";
-import { allowsMultiline, postprocessCompletion, type PostprocessContext } from "./postprocess";
+import { EndWatcher, allowsMultiline, postprocessCompletion, type PostprocessContext } from "./postprocess";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings, RequestTimings, TextSource } from "./types";
 import { PREFIX_SLACK, WindowPlanner, sliceText, type PromptWindow, type WindowBudget } from "./context/window";
 
@@ -157,12 +157,19 @@ export class CompletionPipeline {
     timings.contextMs = performance.now() - contextStarted;
 
     const settings = this.deps.settings();
-    const ppContext = postprocessContext(request, prompt.window, settings);
+    const ppContext: PostprocessContext = { ...postprocessContext(request, prompt.window, settings), family: fim.format?.family };
     const queued = performance.now();
     this.deps.onModelCall?.();
+    // Generation stops as soon as an end rule decides where the suggestion ends.
+    const watcher = new EndWatcher(ppContext);
+    const decided = new AbortController();
+    const onText = (chunk: string): void => {
+      if (watcher.push(chunk)) decided.abort();
+    };
     let result: FillResult;
     try {
-      result = await this.fill(fim, prompt, { maxTokens: settings.maxTokens, maxTimeMs: settings.maxTimeMs, stopAtNewline: !allowsMultiline(ppContext) }, signal);
+      const limits = { maxTokens: settings.maxTokens, maxTimeMs: settings.maxTimeMs, stopAtNewline: !allowsMultiline(ppContext) };
+      result = await this.fill(fim, prompt, limits, signal, { onText, stopSignal: decided.signal });
     } catch (error) {
       if (error instanceof EngineUnavailableError) return { kind: "dropped", reason: "noModel", detail: error.message };
       if (isAbortError(error)) return { kind: "dropped", reason: "cancelled", timings: finish(timings, started) };
@@ -176,11 +183,15 @@ export class CompletionPipeline {
     });
 
     const postStarted = performance.now();
-    const processed = postprocessCompletion(result.text, ppContext);
+    // Where a rule decided the end, the text as it stood then (the engine may have written a token more).
+    const raw = watcher.rule ? watcher.text : result.text;
+    const cutOff = result.stopReason === "maxTokens" || result.stopReason === "timeout" || watcher.rule === "repeatedLines";
+    if (watcher.rule) this.deps.log(`stopped generating after ${result.generatedTokens} tokens: ${watcher.rule} decided the end`);
+    const processed = postprocessCompletion(raw, { ...ppContext, cutOff });
     timings.postprocessMs = performance.now() - postStarted;
     finish(timings, started);
     if (!processed.text) {
-      const reason = result.stopReason === "timeout" && !result.text.trim() ? "timeout" : result.text.trim() ? "filtered" : "empty";
+      const reason = result.stopReason === "timeout" && !raw.trim() ? "timeout" : raw.trim() ? "filtered" : "empty";
       return { kind: "dropped", reason, detail: processed.droppedBy, timings };
     }
     this.cache.store(this.cacheKey(request), processed.text);
@@ -192,11 +203,12 @@ export class CompletionPipeline {
     prompt: BuiltPrompt,
     limits: { maxTokens: number; maxTimeMs: number; stopAtNewline: boolean; evaluateOnly?: boolean },
     signal: AbortSignal,
+    stream: Pick<RequestOptions, "onText" | "stopSignal"> = {},
   ): Promise<FillResult> {
     this.lastPrompt = prompt.pieces;
     const result = await this.deps.engine.fill(
       { pieces: prompt.pieces, stopTokens: fim.stopTokens, stopStrings: fim.stopStrings, stateKey: prompt.documentKey, ...limits },
-      { signal },
+      { signal, ...stream },
     );
     // Learn the prompt speed from evaluations long enough to time, for sizing cold starts.
     if (result.stopReason !== "abort" && result.evaluatedTokens >= 64 && result.evalMs > 0) {

@@ -44,7 +44,8 @@ export interface FillRequest {
  */
 export type FillStateUse = "continued" | "replaced" | "new" | "evicted";
 
-export type FillStopReason = "eog" | "stopString" | "newline" | "maxTokens" | "timeout" | "abort" | "evaluated";
+/** `decided`: the caller's `stopSignal` said the answer was decided (post-processing's end rules). */
+export type FillStopReason = "eog" | "stopString" | "newline" | "maxTokens" | "timeout" | "abort" | "evaluated" | "decided";
 
 export interface FillResult {
   readonly text: string;
@@ -128,8 +129,17 @@ export interface LaneFacts {
 
 export interface RequestOptions {
   readonly signal?: AbortSignal;
-  /** Streamed output, in order; all chunks together are the result's text. */
+  /**
+   * Streamed output, in order; all chunks together are the result's text. `fill` calls it once per
+   * generated token with the text that token made final (possibly ""), and once more at the end
+   * for text it held back (a possible start of a stop string, an unfinished character).
+   */
   readonly onText?: (text: string) => void;
+  /**
+   * Ends generation early but normally (fill only): the request settles with everything it
+   * generated and its real counts, stop reason "decided". Unlike `signal`, nothing is discarded.
+   */
+  readonly stopSignal?: AbortSignal;
 }
 
 /**

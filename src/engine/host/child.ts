@@ -24,6 +24,7 @@ try {
 
 let engine: LocalEngine | undefined;
 const inflight = new Map<number, AbortController>();
+const stops = new Map<number, AbortController>();
 const policyChecks = new Map<number, { resolve: (identities: readonly string[] | undefined) => void; reject: (error: Error) => void }>();
 let nextCheckId = 1;
 
@@ -48,6 +49,9 @@ process.on("message", (message: ToEngine) => {
     case "abort":
       inflight.get(message.id)?.abort();
       return;
+    case "stop":
+      stops.get(message.id)?.abort();
+      return;
     case "checkModelDone": {
       const check = policyChecks.get(message.id);
       policyChecks.delete(message.id);
@@ -66,8 +70,10 @@ async function serve(message: Extract<ToEngine, { type: "call" }>): Promise<void
     return;
   }
   const controller = new AbortController();
+  const stop = new AbortController();
   inflight.set(message.id, controller);
-  const options: RequestOptions = { signal: controller.signal, onText: (text) => send({ type: "text", id: message.id, text }) };
+  stops.set(message.id, stop);
+  const options: RequestOptions = { signal: controller.signal, stopSignal: stop.signal, onText: (text) => send({ type: "text", id: message.id, text }) };
   try {
     const value = await call(engine, message, options);
     send({ type: "result", id: message.id, value: value ?? null });
@@ -75,6 +81,7 @@ async function serve(message: Extract<ToEngine, { type: "call" }>): Promise<void
     send({ type: "error", id: message.id, error: serializeError(error) });
   } finally {
     inflight.delete(message.id);
+    stops.delete(message.id);
   }
 }
 

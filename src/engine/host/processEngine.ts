@@ -199,13 +199,19 @@ export class ProcessEngine implements Engine {
         if (onAbort) resolve(onAbort());
         else reject(abortError());
       };
+      const stop = () => {
+        if (this.pending.has(id)) this.post(child, { type: "stop", id });
+      };
       const settle = <T>(fn: (value: T) => void) => (value: T) => {
         signal?.removeEventListener("abort", abort);
+        options.stopSignal?.removeEventListener("abort", stop);
         fn(value);
       };
       this.pending.set(id, { method, resolve: settle(resolve as (value: unknown) => void), reject: settle(reject), onText: options.onText });
       signal?.addEventListener("abort", abort, { once: true });
       this.post(child, { type: "call", id, method, args } as ToEngine);
+      if (options.stopSignal?.aborted) stop();
+      else options.stopSignal?.addEventListener("abort", stop, { once: true });
     });
   }
 

@@ -43,6 +43,8 @@ export type ToEngine =
   | { readonly type: "init"; readonly version: number; readonly machine: MachineFacts; readonly checkModel: boolean }
   | { readonly [M in EngineMethod]: { readonly type: "call"; readonly id: number; readonly method: M; readonly args: EngineCalls[M]["args"] } }[EngineMethod]
   | { readonly type: "abort"; readonly id: number }
+  /** The caller's `stopSignal`: end the request's generation now, with its result. */
+  | { readonly type: "stop"; readonly id: number }
   | { readonly type: "checkModelDone"; readonly id: number; readonly identities?: readonly string[]; readonly error?: SerializedError & { readonly code?: string } };
 
 /** Engine process → parent. */

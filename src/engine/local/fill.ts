@@ -1,4 +1,4 @@
-import type { FillRequest, FillResult, PromptPiece } from "../api";
+import type { FillRequest, FillResult, PromptPiece, RequestOptions } from "../api";
 import type { Session } from "./deps";
 import type { LlamaContextSequence, LlamaModel, Token } from "./llamaRuntime";
 
@@ -16,7 +16,12 @@ const tokenCaches = new WeakMap<LlamaModel, Map<string, Token[]>>();
  * the longest common token prefix (previous prompt plus its generated tokens), so typing forward
  * evaluates only the new tokens, then generates greedily until a stop rule fires.
  */
-export async function runFill(session: Pick<Session, "model" | "sequence" | "states">, request: FillRequest, signal: AbortSignal): Promise<FillResult> {
+export async function runFill(
+  session: Pick<Session, "model" | "sequence" | "states">,
+  request: FillRequest,
+  signal: AbortSignal,
+  stream: Pick<RequestOptions, "onText" | "stopSignal"> = {},
+): Promise<FillResult> {
   const { model } = session;
   const tokenized = tokenizePieces(model, request.pieces);
   const limit = session.sequence.context.contextSize - request.maxTokens - CONTEXT_MARGIN;
@@ -29,7 +34,7 @@ export async function runFill(session: Pick<Session, "model" | "sequence" | "sta
   const slicesStarted = performance.now();
   await evaluateInSlices(sequence, prompt, signal);
   const slicesMs = performance.now() - slicesStarted;
-  const result = await generate(model, sequence, prompt, request, signal);
+  const result = await generate(model, sequence, prompt, request, signal, stream);
   const common = Math.min(reusedBefore, result.promptTokens);
   // Reported against what the sequence held before this request, the sliced evaluation included.
   const reusedTokens = request.evaluateOnly ? common : reusedBefore;
@@ -81,6 +86,7 @@ async function generate(
   prompt: Token[],
   request: FillRequest,
   signal: AbortSignal,
+  stream: Pick<RequestOptions, "onText" | "stopSignal">,
 ): Promise<Omit<FillResult, "cutFromTokens">> {
   const common = sequence.compareContextTokens(prompt).firstDifferentIndex;
   // At least one prompt token must be evaluated to get logits for the next token.
@@ -103,11 +109,16 @@ async function generate(
   let text = "";
   let stopReason: FillResult["stopReason"] = "maxTokens";
   let firstTokenAt = 0;
+  let streamed = 0;
   for await (const token of sequence.evaluate(toEvaluate, { temperature: 0 })) {
     const now = performance.now();
     if (firstTokenAt === 0) firstTokenAt = now;
     if (signal.aborted) {
       stopReason = "abort";
+      break;
+    }
+    if (stream.stopSignal?.aborted) {
+      stopReason = "decided";
       break;
     }
     if (stopTokens.has(token) || model.isEogToken(token)) {
@@ -122,6 +133,11 @@ async function generate(
       stopReason = cut.reason;
       break;
     }
+    if (stream.onText) {
+      const final = finalLength(text, request.stopStrings);
+      stream.onText(text.slice(streamed, Math.max(streamed, final)));
+      streamed = Math.max(streamed, final);
+    }
     if (generated.length >= request.maxTokens) break;
     if (now - firstTokenAt > request.maxTimeMs) {
       stopReason = "timeout";
@@ -129,9 +145,13 @@ async function generate(
     }
   }
   const ended = performance.now();
+  // node-llama-cpp ends the token stream itself at an end-of-generation token it knows.
+  if (stopReason === "maxTokens" && generated.length < request.maxTokens) stopReason = "eog";
+  text = text.replace(/\uFFFD+$/, "");
+  if (stream.onText && text.length > streamed) stream.onText(text.slice(streamed));
   return {
     ...base,
-    text: text.replace(/\uFFFD+$/, ""),
+    text,
     stopReason,
     generatedTokens: generated.length,
     evalMs: (firstTokenAt || ended) - started,
@@ -159,4 +179,23 @@ function stopCut(text: string, request: FillRequest): { index: number; reason: "
     if (newline >= 0 && (!best || newline < best.index)) best = { index: newline, reason: "newline" };
   }
   return best;
+}
+
+/**
+ * How much of the text so far no later token can change: all of it but an unfinished character
+ * and an end that may be the start of a stop string.
+ */
+function finalLength(text: string, stopStrings: readonly string[]): number {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === "\uFFFD") end--;
+  let held = 0;
+  for (const stop of stopStrings) {
+    for (let k = Math.min(stop.length - 1, end); k > held; k--) {
+      if (text.endsWith(stop.slice(0, k), end)) {
+        held = k;
+        break;
+      }
+    }
+  }
+  return end - held;
 }

@@ -139,7 +139,7 @@ export class LocalEngine implements Engine {
   /** Fill-in-the-middle on the completion lane, reusing its KV cache. */
   fill(request: FillRequest, options: RequestOptions = {}): Promise<FillResult> {
     const aborted: FillResult = { text: "", stopReason: "abort", promptTokens: 0, reusedTokens: 0, evaluatedTokens: 0, generatedTokens: 0, evalMs: 0, generateMs: 0 };
-    return this.withSession("completion", options.signal, (session, signal) => runFill(session, request, signal), () => aborted);
+    return this.withSession("completion", options.signal, (session, signal) => runFill(session, request, signal, options), () => aborted);
   }
 
   /** One chat answer on the chat lane, streamed through `onText`. */
