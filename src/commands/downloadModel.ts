@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 import { readSettings } from "../config";
 import { CATALOG, type CatalogModel, localFileName, modelUrl, parseExtraModels, parseMirror } from "../download/catalog";
 import { download, DownloadError } from "../download/downloader";
+import { redactUrl } from "../download/errors";
 import { formatBytes } from "../util/bytes";
 import { type HashCacheStore, modelSha256 } from "../models/modelHash";
 import { withAbortSignal } from "../util/abort";
@@ -80,7 +81,7 @@ export async function downloadModel(
     log.info(`${model.name} is already downloaded and verified (${destination}); not downloading it again.`);
     outcome = { status: "alreadyPresent", sha256: present, checksumSource: model.checksumSource };
   } else {
-    log.info(`Downloading ${model.name} from ${url} to ${destination} (checksum ${model.checksumSource}).`);
+    log.info(`Downloading ${model.name} from ${redactUrl(url)} to ${destination} (checksum ${model.checksumSource}).`);
     try {
       const result = await withProgressNotification(model, (signal, onProgress) =>
         download({

@@ -124,6 +124,9 @@ export function parseExtraModels(value: unknown): { models: CatalogModel[]; prob
     const missing = ["name", "repo", "file"].filter((key) => !text(key));
     if (missing.length > 0) return void problems.push(`slm.downloadExtraModels ${label} has no ${missing.join(", ")}.`);
     if (!/^[0-9a-f]{64}$/.test(sha256)) return void problems.push(`slm.downloadExtraModels ${label} needs a sha256 of 64 hexadecimal digits.`);
+    if (["repo", "file", "revision"].some((key) => text(key).split(/[\\/]/).some((segment) => segment === ".." || segment === "."))) {
+      return void problems.push(`slm.downloadExtraModels ${label} has a "." or ".." segment in its repo, file or revision; it is ignored.`);
+    }
     const size = typeof item.size === "number" && Number.isInteger(item.size) && item.size > 0 ? item.size : undefined;
     if (item.size !== undefined && size === undefined) return void problems.push(`slm.downloadExtraModels ${label} has a size that is not a positive whole number of bytes.`);
     const role: ModelRole = item.role === "chat" ? "chat" : "completion";

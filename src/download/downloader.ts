@@ -3,12 +3,14 @@
 // file. Resumes an existing partial with a Range request, retries a dropped connection a few times,
 // follows redirects (Hugging Face sends downloads to a CDN). No `vscode` import: plain mocha runs it.
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import * as fs from "node:fs/promises";
-import http from "node:http";
-import https from "node:https";
 import * as path from "node:path";
 import { formatBytes } from "../util/bytes";
+import {
+  codedError, describeError, DownloadError, errorCode, fileError, hasParentSegment, httpError, OFFLINE_CODES, resumeNote, safeHost, TRANSIENT_CODES,
+} from "./errors";
+import { DEFAULT_DEADLINE_MS, open, parseContentRange, pathOf, watchStalls } from "./http";
+import { hashPartial, openPartial, partialPathFor, partialSize } from "./partialFile";
 
 export interface DownloadRequest {
   readonly url: string;
@@ -35,6 +37,16 @@ export interface DownloadRequest {
   readonly retryDelayMs?: number;
   /** A connection silent for this long counts as dropped; default 30 s. */
   readonly idleTimeoutMs?: number;
+  /**
+   * A connection that delivers fewer than `stallBytes` (default 64 KiB) in this long counts as
+   * dropped, so a server trickling a byte at a time cannot hold the download; default 60 s.
+   */
+  readonly stallTimeoutMs?: number;
+  readonly stallBytes?: number;
+  /** The whole download, retries included, ends after this long; default 12 hours. */
+  readonly deadlineMs?: number;
+  /** The most bytes accepted when the size is not known; default 512 GiB. */
+  readonly maxBytes?: number;
   /** Default 5. */
   readonly maxRedirects?: number;
 }
@@ -51,47 +63,10 @@ export interface DownloadResult {
   readonly retries: number;
 }
 
-export type DownloadErrorKind =
-  | "networkDisabled"
-  | "offline"
-  | "http"
-  | "diskFull"
-  | "checksum"
-  | "noChecksum"
-  | "interrupted"
-  | "cancelled"
-  | "file";
+export { DownloadError, type DownloadErrorKind } from "./errors";
+export { partialPathFor } from "./partialFile";
 
-/** A failed download, with a message written for the user. */
-export class DownloadError extends Error {
-  constructor(
-    readonly kind: DownloadErrorKind,
-    message: string,
-    /** Bytes kept in the partial file, from which the next attempt resumes (0: nothing kept). */
-    readonly partialBytes = 0,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    // Callers that treat any AbortError as a cancellation recognise this one too.
-    this.name = kind === "cancelled" ? "AbortError" : "DownloadError";
-  }
-}
 
-export function partialPathFor(destination: string): string {
-  return `${destination}.partial`;
-}
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const OFFLINE_CODES: Readonly<Record<string, string>> = {
-  ECONNREFUSED: "the connection was refused",
-  ENOTFOUND: "the server's name could not be resolved",
-  EAI_AGAIN: "the server's name could not be looked up (this machine may be offline)",
-  ENETUNREACH: "the network is unreachable",
-  EHOSTUNREACH: "the server is unreachable",
-  ENETDOWN: "the network is down",
-};
-/** Failures after which trying again (resuming) is worthwhile. */
-const TRANSIENT_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE", "PREMATURE_END", "HTTP_5XX"]);
 
 interface Context {
   readonly request: DownloadRequest;
@@ -104,6 +79,7 @@ interface Context {
   hashed?: { hash: Hash; bytes: number };
   serverSha256?: string;
   resumedFrom?: number;
+  readonly deadlineAt: number;
 }
 
 export async function download(request: DownloadRequest): Promise<DownloadResult> {
@@ -114,6 +90,9 @@ export async function download(request: DownloadRequest): Promise<DownloadResult
       `Not downloading ${name}: network use is off (slm.allowNetwork). Turn it on to download, or copy a model file to this machine and choose it with SLM: Select Model…`,
     );
   }
+  if (hasParentSegment(request.destination) || hasParentSegment(pathOf(request.url))) {
+    throw new DownloadError("file", `Not downloading ${name}: its address or destination contains a ".." segment, which could reach outside the folder meant for it.`);
+  }
   const ctx: Context = {
     request,
     name,
@@ -121,6 +100,7 @@ export async function download(request: DownloadRequest): Promise<DownloadResult
     signal: request.signal,
     log: request.log ?? (() => undefined),
     meter: new RateMeter(),
+    deadlineAt: Date.now() + (request.deadlineMs ?? DEFAULT_DEADLINE_MS),
   };
   const retries = request.retries ?? 3;
   let failures = 0;
@@ -129,7 +109,7 @@ export async function download(request: DownloadRequest): Promise<DownloadResult
     throwIfCancelled(ctx);
     await fs.mkdir(path.dirname(request.destination), { recursive: true });
     for (;;) {
-      const before = await fileSize(ctx.partial);
+      const before = await partialSize(ctx.partial, name);
       try {
         return { ...(await attempt(ctx)), retries: totalRetries };
       } catch (error) {
@@ -137,10 +117,10 @@ export async function download(request: DownloadRequest): Promise<DownloadResult
         const code = errorCode(error);
         if (error instanceof DownloadError || !TRANSIENT_CODES.has(code)) throw await classify(ctx, error);
         // A connection that delivered something before dropping starts a fresh count.
-        if ((await fileSize(ctx.partial)) > before) failures = 0;
+        const kept = await partialSize(ctx.partial, name).catch(() => 0);
+        if (kept > before) failures = 0;
         failures++;
-        const kept = await fileSize(ctx.partial);
-        if (failures > retries) {
+        if (failures > retries || Date.now() >= ctx.deadlineAt) {
           throw new DownloadError(
             "interrupted",
             `The download of ${name} was interrupted ${failures} times (${describeError(error)}). ${resumeNote(kept)}`,
@@ -166,7 +146,7 @@ export async function download(request: DownloadRequest): Promise<DownloadResult
 /** One connection: resume or restart the partial, stream the body into it, verify and rename. */
 async function attempt(ctx: Context): Promise<Omit<DownloadResult, "retries">> {
   const { request } = ctx;
-  let existing = await fileSize(ctx.partial);
+  let existing = await partialSize(ctx.partial, ctx.name);
   if (request.size !== undefined && existing > request.size) {
     ctx.log(`The partial file is larger than ${ctx.name} should be; starting over.`);
     existing = 0;
@@ -200,7 +180,7 @@ async function attempt(ctx: Context): Promise<Omit<DownloadResult, "retries">> {
     total = Number.isFinite(length) && response.headers["content-length"] !== undefined ? length : undefined;
   } else {
     response.resume();
-    throw httpError(ctx, response.statusCode ?? 0, response.statusMessage);
+    throw httpError(ctx.name, request.url, response.statusCode ?? 0, response.statusMessage);
   }
   total ??= request.size;
   ctx.resumedFrom ??= offset;
@@ -213,22 +193,31 @@ async function attempt(ctx: Context): Promise<Omit<DownloadResult, "retries">> {
     );
   }
   if (total !== undefined) await checkFreeSpace(ctx, total, total - offset, offset);
+  // Never more than the catalog's size (or, unknown, than the cap), whatever the server sends.
+  const limit = request.size ?? total ?? request.maxBytes ?? 512 * 1024 ** 3;
 
   const running = offset > 0 ? hash : createHash("sha256");
   ctx.hashed = { hash: running, bytes: offset };
   // Truncate (not delete) when starting over: whatever the partial path is stays that file.
-  const file = await fs.open(ctx.partial, offset > 0 ? "a" : "w").catch((error: unknown) => {
-    throw fileError(ctx, error, total, offset);
+  const file = await openPartial(ctx.partial, offset > 0).catch((error: unknown) => {
+    throw fileError(ctx.name, request.destination, error, total, offset);
   });
   let received = offset;
+  const watchdog = watchStalls(ctx, response, () => received);
   try {
     request.onProgress?.(received, total, 0);
     for await (const chunk of response as AsyncIterable<Buffer>) {
+      if (received + chunk.length > limit) {
+        response.destroy();
+        await file.close().catch(() => undefined);
+        await fs.rm(ctx.partial, { force: true });
+        throw new DownloadError("checksum", `The server sent more than the ${formatBytes(limit, "progress")} ${ctx.name} should have: it is not the file this model should be. The download was stopped and nothing was kept.`);
+      }
       try {
         await file.write(chunk);
       } catch (error) {
         response.destroy();
-        throw fileError(ctx, error, total, received);
+        throw fileError(ctx.name, request.destination, error, total, received);
       }
       running.update(chunk);
       received += chunk.length;
@@ -237,6 +226,7 @@ async function attempt(ctx: Context): Promise<Omit<DownloadResult, "retries">> {
       request.onProgress?.(received, total, ctx.meter.rate());
     }
   } finally {
+    clearInterval(watchdog);
     await file.close().catch(() => undefined);
   }
   if (total !== undefined && received < total) throw codedError("PREMATURE_END", `the connection closed at ${formatBytes(received, "progress")} of ${formatBytes(total, "progress")}`);
@@ -276,81 +266,14 @@ async function finish(ctx: Context, hash: Hash, size: number): Promise<Omit<Down
 async function hashPrefix(ctx: Context, bytes: number): Promise<Hash> {
   if (ctx.hashed?.bytes === bytes) return ctx.hashed.hash;
   ctx.log(`Hashing the ${formatBytes(bytes, "progress")} already downloaded.`);
-  const hash = createHash("sha256");
-  const stream = createReadStream(ctx.partial, { start: 0, end: bytes - 1, signal: ctx.signal });
-  for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
-  return hash;
-}
-
-/** GET `url` (following redirects), asking for the bytes from `from` on when it is not 0. */
-async function open(ctx: Context, url: string, from: number): Promise<http.IncomingMessage> {
-  const maxRedirects = ctx.request.maxRedirects ?? 5;
-  let current = new URL(url);
-  for (let hop = 0; ; hop++) {
-    const response = await get(ctx, current, from);
-    noteServerChecksum(ctx, response.headers);
-    const location = response.headers.location;
-    if (!REDIRECTS.has(response.statusCode ?? 0) || !location) return response;
-    response.resume();
-    if (hop >= maxRedirects) {
-      throw new DownloadError("http", `Too many redirects while downloading ${ctx.name} (more than ${maxRedirects}, last to ${location}).`);
-    }
-    const next = new URL(location, current);
-    if (next.protocol !== "http:" && next.protocol !== "https:") {
-      throw new DownloadError("http", `The server redirected the download of ${ctx.name} to an unsupported address: ${next.href}`);
-    }
-    if (current.protocol === "https:" && next.protocol === "http:") {
-      throw new DownloadError("http", `The server redirected the download of ${ctx.name} from HTTPS to plain HTTP (${next.host}); refused.`);
-    }
-    ctx.log(`Redirected to ${next.host}${next.pathname}.`);
-    current = next;
-  }
-}
-
-function get(ctx: Context, url: URL, from: number): Promise<http.IncomingMessage> {
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return Promise.reject(new DownloadError("http", `Cannot download ${ctx.name} from ${url.href}: only http and https addresses are supported.`));
-  }
-  const client = url.protocol === "https:" ? https : http;
-  const headers: http.OutgoingHttpHeaders = { "user-agent": "slm-assistant", accept: "*/*" };
-  if (from > 0) headers.range = `bytes=${from}-`;
-  return new Promise((resolve, reject) => {
-    const request = client.get(url, { headers, signal: ctx.signal }, resolve);
-    const timeoutMs = ctx.request.idleTimeoutMs ?? 30_000;
-    request.setTimeout(timeoutMs, () => request.destroy(codedError("ETIMEDOUT", `no data for ${Math.round(timeoutMs / 1000)} s`)));
-    request.on("error", reject);
-  });
-}
-
-/** Hugging Face states an LFS file's SHA-256 as `X-Linked-Etag` on the resolve URL's redirect. */
-function noteServerChecksum(ctx: Context, headers: http.IncomingHttpHeaders): void {
-  const raw = headers["x-linked-etag"];
-  const value = (Array.isArray(raw) ? raw[0] : raw)?.replace(/^W\//, "").replace(/"/g, "").toLowerCase();
-  if (!value || !/^[0-9a-f]{64}$/.test(value)) return;
-  ctx.serverSha256 = value;
-  const expected = ctx.request.sha256?.toLowerCase();
-  if (expected && expected !== value) {
-    throw new DownloadError(
-      "checksum",
-      `The server offers a different file for ${ctx.name} than expected (its SHA-256 is ${value}, expected ${expected}). Nothing was downloaded.`,
-    );
-  }
-}
-
-function httpError(ctx: Context, status: number, statusMessage: string | undefined): Error {
-  if (status >= 500) return codedError("HTTP_5XX", `the server answered HTTP ${status}`);
-  const detail = `HTTP ${status}${statusMessage ? ` ${statusMessage}` : ""}`;
-  const host = safeHost(ctx.request.url);
-  const what =
-    status === 404 ? `${host} has no such file` : status === 401 || status === 403 ? `${host} refused access` : `${host} answered ${detail}`;
-  return new DownloadError("http", `Cannot download ${ctx.name}: ${what} (${detail}, ${ctx.request.url}).`);
+  return hashPartial(ctx.partial, bytes, ctx.signal);
 }
 
 /** Turns a low-level error into a DownloadError with words for the user. */
 async function classify(ctx: Context, error: unknown): Promise<DownloadError> {
   if (error instanceof DownloadError) return error;
   const code = errorCode(error);
-  const kept = await fileSize(ctx.partial);
+  const kept = await partialSize(ctx.partial, ctx.name).catch(() => 0);
   const reason = OFFLINE_CODES[code];
   if (reason) {
     return new DownloadError(
@@ -361,19 +284,6 @@ async function classify(ctx: Context, error: unknown): Promise<DownloadError> {
     );
   }
   return new DownloadError("file", `The download of ${ctx.name} failed: ${describeError(error)}.`, kept, { cause: error });
-}
-
-function fileError(ctx: Context, error: unknown, total: number | undefined, written: number): DownloadError {
-  const code = errorCode(error);
-  const folder = path.dirname(ctx.request.destination);
-  if (code === "ENOSPC" || code === "EDQUOT") {
-    const need = total !== undefined ? `${ctx.name} needs ${formatBytes(total, "progress")} in ${folder}, ${formatBytes(total - written, "progress")} more than is downloaded` : `${ctx.name} does not fit in ${folder}`;
-    return new DownloadError("diskFull", `Not enough disk space: ${need}. Free some space and run the download again; it resumes where it stopped.`, written, { cause: error });
-  }
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
-    return new DownloadError("file", `Cannot write ${ctx.name} to ${folder}: ${describeError(error)}.`, written, { cause: error });
-  }
-  return new DownloadError("file", `Writing ${ctx.name} to ${folder} failed: ${describeError(error)}.`, written, { cause: error });
 }
 
 /** Refuses up front when the volume plainly cannot hold what is left to download. */
@@ -392,12 +302,6 @@ async function checkFreeSpace(ctx: Context, total: number, remaining: number, wr
     `Not enough disk space: ${ctx.name} needs ${formatBytes(total, "progress")} in ${folder} (${formatBytes(remaining, "progress")} still to download) and only ${formatBytes(free, "progress")} are free. Free some space and run the download again.`,
     written,
   );
-}
-
-function parseContentRange(value: string | undefined): { start: number; end: number; total?: number } | undefined {
-  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? "");
-  if (!match) return undefined;
-  return { start: Number(match[1]), end: Number(match[2]), total: match[3] === "*" ? undefined : Number(match[3]) };
 }
 
 /** Bytes per second over the last few seconds. */
@@ -438,43 +342,3 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     signal?.addEventListener("abort", aborted, { once: true });
   });
 }
-
-async function fileSize(file: string): Promise<number> {
-  try {
-    const stats = await fs.stat(file);
-    return stats.isFile() ? stats.size : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function codedError(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === "string") return code;
-  // A response cut off mid-body surfaces as "aborted" without a code on some Node versions.
-  return error instanceof Error && /aborted|socket hang up/i.test(error.message) ? "ECONNRESET" : "";
-}
-
-function describeError(error: unknown): string {
-  const code = errorCode(error);
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === "ECONNRESET") return "the connection was reset";
-  return message || code || "unknown error";
-}
-
-function resumeNote(kept: number): string {
-  return kept > 0 ? `${formatBytes(kept, "progress")} are kept; running the download again resumes from there.` : "Run the download again to retry.";
-}
-
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
