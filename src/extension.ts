@@ -6,6 +6,7 @@ import { createApi, type SlmApi } from "./api";
 import { ChatFeature } from "./chat/editor/chatFeature";
 import { CompletionFeature } from "./completion/editor/feature";
 import { registerCommands } from "./commands/register";
+import { EditFeature } from "./edit/editor/editFeature";
 import { FirstRun } from "./firstRun/firstRun";
 import { registerChatModelProvider } from "./lm/editor/provider";
 import { ModelController } from "./modelController";
@@ -46,8 +47,10 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   const firstRun = new FirstRun(engine, context.globalState);
   context.subscriptions.push(firstRun);
   context.subscriptions.push(registerChatModelProvider(engine, () => readSettings().chat, log));
+  const edit = new EditFeature(engine, log);
+  context.subscriptions.push(edit);
 
-  context.subscriptions.push(...registerCommands({ context, log, engine, policy, completion, chat }));
+  context.subscriptions.push(...registerCommands({ context, log, engine, policy, completion, chat, edit }));
 
   const loadedWhileActivating = engine.state.kind !== "noModel";
   const activationMs = performance.now() - started;

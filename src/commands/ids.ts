@@ -18,6 +18,12 @@ export const Commands = {
   downloadModel: "slm.downloadModel",
   chooseModelsFolder: "slm.chooseModelsFolder",
   openWalkthrough: "slm.openWalkthrough",
+  editSelection: "slm.editSelection",
+  editAcceptAll: "slm.edit.acceptAll",
+  editRejectAll: "slm.edit.rejectAll",
+  editAcceptChange: "slm.edit.acceptChange",
+  editRejectChange: "slm.edit.rejectChange",
+  commitMessage: "slm.commitMessage",
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -1,6 +1,7 @@
 import * as vscode from "vscode";
 import type { ChatFeature, OpenChatArgs } from "../chat/editor/chatFeature";
 import type { CompletionFeature } from "../completion/editor/feature";
+import type { EditArgs, EditFeature } from "../edit/editor/editFeature";
 import type { Engine } from "../engine/api";
 import type { ModelPolicy } from "../modelPolicy";
 import { chooseModelsFolder } from "./chooseModelsFolder";
@@ -10,6 +11,7 @@ import { selectModel } from "./selectModel";
 import { RuntimeReportDocument, showRuntimeInfo } from "./showRuntimeInfo";
 import { showStatusMenu } from "./statusMenu";
 import { openWalkthrough } from "../firstRun/firstRun";
+import { writeCommitMessage } from "../scm/editor/commitMessage";
 
 export interface CommandTargets {
   readonly context: vscode.ExtensionContext;
@@ -18,11 +20,12 @@ export interface CommandTargets {
   readonly policy: ModelPolicy;
   readonly completion: CompletionFeature;
   readonly chat: ChatFeature;
+  readonly edit: EditFeature;
 }
 
 /** Every command the extension contributes, in one table: the id and what it does. */
 export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
-  const { context, log, engine, policy, completion, chat } = targets;
+  const { context, log, engine, policy, completion, chat, edit } = targets;
   const runtimeReport = new RuntimeReportDocument();
   const handlers: Readonly<Record<CommandId, (...args: never[]) => unknown>> = {
     [Commands.selectModel]: () => selectModel("both"),
@@ -43,6 +46,12 @@ export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
     [Commands.toggleCompletion]: () => completion.toggle(),
     [Commands.triggerCompletion]: () => vscode.commands.executeCommand("editor.action.inlineSuggest.trigger"),
     [Commands.copyForContext]: () => completion.copyForContext(),
+    [Commands.editSelection]: (args?: EditArgs) => edit.editSelection(args),
+    [Commands.editAcceptAll]: () => edit.acceptAll(),
+    [Commands.editRejectAll]: () => edit.rejectAll(),
+    [Commands.editAcceptChange]: (index: number) => edit.acceptChange(index),
+    [Commands.editRejectChange]: (index: number) => edit.rejectChange(index),
+    [Commands.commitMessage]: (arg?: unknown) => writeCommitMessage(engine, log, arg),
   };
   return [
     runtimeReport.register(),

@@ -3,6 +3,7 @@
 // generate or look up the model cache itself.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { COMMIT_MODEL_ANSWER, EDIT_MODEL_ANSWER } from "../support/scriptedAnswers";
 import { repoRoot } from "./tools";
 
 export interface TestModelPaths {
@@ -23,6 +24,9 @@ export interface TestModelPaths {
   readonly noFim?: string;
   /** The tiny model with 0 layers: refused by our header check, and with that off llama.cpp aborts on it. */
   readonly crash?: string;
+  /** Chat models that answer EDIT_MODEL_ANSWER and COMMIT_MODEL_ANSWER (test/support/scriptedAnswers.ts). */
+  readonly edit?: string;
+  readonly commit?: string;
 }
 
 /** What the chat test model answers. */
@@ -60,7 +64,10 @@ export async function resolveTestModels(runDir: string): Promise<TestModelPaths>
   const foreignLora = support?.foreignLoraAdapter ? await (support.foreignLoraAdapter as unknown as (kind: string) => Promise<string>)("shape") : undefined;
   const noFim = support?.familyModel ? await (support.familyModel as unknown as (id: string) => Promise<string>)("llama") : undefined;
   const crash = support?.badHyperparameterModel ? await (support.badHyperparameterModel as unknown as (kind: string) => Promise<string>)("blockCount0") : undefined;
-  return { tiny, nonGguf, truncated, missing, chat, lora, foreignLora, noFim, crash };
+  const scripted = support?.scriptedModel as unknown as ((text: string, options: object) => Promise<string>) | undefined;
+  const edit = scripted ? await scripted(EDIT_MODEL_ANSWER, { mode: "chat" }) : undefined;
+  const commit = scripted ? await scripted(COMMIT_MODEL_ANSWER, { mode: "chat" }) : undefined;
+  return { tiny, nonGguf, truncated, missing, chat, lora, foreignLora, noFim, crash, edit, commit };
 }
 
 /** The environment variables the in-editor tests read (see test/integration/models.ts). */
@@ -76,5 +83,7 @@ export function testModelEnv(models: TestModelPaths): Record<string, string> {
   if (models.foreignLora) env.SLM_TEST_LORA_FOREIGN = models.foreignLora;
   if (models.noFim) env.SLM_TEST_MODEL_NO_FIM = models.noFim;
   if (models.crash) env.SLM_TEST_MODEL_CRASH = models.crash;
+  if (models.edit) env.SLM_TEST_MODEL_EDIT = models.edit;
+  if (models.commit) env.SLM_TEST_MODEL_COMMIT = models.commit;
   return env;
 }

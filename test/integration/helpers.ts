@@ -28,6 +28,9 @@ export interface TestModels {
   readonly noFim?: string;
   /** Makes llama.cpp abort while loading (once our header check is switched off). */
   readonly crash?: string;
+  /** Chat models that answer EDIT_MODEL_ANSWER and COMMIT_MODEL_ANSWER (test/support/scriptedAnswers.ts). */
+  readonly edit?: string;
+  readonly commit?: string;
 }
 
 export function testModels(): TestModels {
@@ -46,6 +49,8 @@ export function testModels(): TestModels {
     foreignLora: process.env.SLM_TEST_LORA_FOREIGN || undefined,
     noFim: process.env.SLM_TEST_MODEL_NO_FIM || undefined,
     crash: process.env.SLM_TEST_MODEL_CRASH || undefined,
+    edit: process.env.SLM_TEST_MODEL_EDIT || undefined,
+    commit: process.env.SLM_TEST_MODEL_COMMIT || undefined,
   };
 }
 
