@@ -15,13 +15,15 @@ import { waitForWorkbench } from "../harness/browser";
 import { startCodeServer, type CodeServer } from "../harness/codeServer";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { freshRunDir } from "../harness/tools";
-import { runCommand, screenshot, screenshotOnFailure, session, statusItem, toasts } from "./session";
+import { runCommand, screenshot, session, statusItem, toasts } from "./session";
 
 const STOPPED = "SLM: engine stopped";
 
 describe("A model that crashes llama.cpp while loading (own code-server, installed VSIX)", function () {
   this.timeout(240_000);
-  afterEach(screenshotOnFailure("engine-crash-"));
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed" && page) console.log(`      screenshot: ${await screenshot("FAILED-engine-crash", page)}`);
+  });
 
   let server: CodeServer | undefined;
   let page: Page | undefined;
@@ -62,7 +64,7 @@ describe("A model that crashes llama.cpp while loading (own code-server, install
     await page!.locator(".quick-input-list .monaco-list-row", { hasText: "fibonacci.py" }).first().waitFor({ timeout: 15_000 });
     await page!.keyboard.press("Escape");
     assert.equal(await toasts(page!, /terminated unexpectedly/).count(), 0, "an extension host died");
-    await screenshot("engine-crash-stopped");
+    await screenshot("engine-crash-stopped", page);
   });
 
   it("after a window reload the bad model is not loaded again, and no engine process starts for it", async () => {
@@ -74,7 +76,7 @@ describe("A model that crashes llama.cpp while loading (own code-server, install
     assert.doesNotMatch(log, /model engine stopped while loading/, "the reloaded window loaded the bad model again");
     assert.deepEqual(engineProcesses(server!.pid), [], "an engine process is running for the refused model");
     await statusItem(page!).hover();
-    await screenshot("engine-crash-after-reload");
+    await screenshot("engine-crash-after-reload", page);
   });
 
   it("a good model works on the next load", async () => {

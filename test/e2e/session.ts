@@ -30,8 +30,8 @@ export function session(): E2ESession {
 let shot = 0;
 
 /** Saves `.test-run/screenshots/e2e-NN-<name>.png` and returns its path. */
-export async function screenshot(name: string): Promise<string> {
-  const { page, screenshotDir } = session();
+export async function screenshot(name: string, page: Page = session().page): Promise<string> {
+  const { screenshotDir } = session();
   fs.mkdirSync(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, `e2e-${String(++shot).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path: file });

@@ -78,8 +78,9 @@ async function main(): Promise<number> {
     server = await startCodeServer({ runDir, extensionsDir, machineSettings: { "slm.modelPath": models.tiny } });
     console.log(`e2e: code-server up on ${server.baseUrl} (${elapsed(started)})`);
     browser = await launchBrowser(runDir);
-    await browser.page.goto(server.workbenchUrl(workspace));
-    await waitForWorkbench(browser.page);
+    // Generous: on a loaded 2-core machine the first workbench load has taken over 30 s.
+    await browser.page.goto(server.workbenchUrl(workspace), { timeout: 120_000 });
+    await waitForWorkbench(browser.page, 120_000);
     console.log(`e2e: workbench loaded (${elapsed(started)})`);
 
     setSession({ server, page: browser.page, models, workspace, screenshotDir, installedExtension });
