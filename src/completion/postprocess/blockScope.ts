@@ -58,7 +58,8 @@ function indentationEnd(lines: readonly string[], ctx: PostprocessContext): numb
     // The cursor's indentation says where the block is; with none, the first line the model writes.
     floor = cursorWidth > 0 ? cursorWidth : firstWidth;
     firstChecked = firstIndex === 0 ? 1 : firstIndex;
-  } else if (endsWithBlockOpener(ctx.linePrefix, ctx.languageId)) {
+  } else if (endsWithBlockOpener(ctx.linePrefix, ctx.languageId) || endsWithBlockOpener(ctx.linePrefix + lines[0]!, ctx.languageId)) {
+    // The user's line opens a block, or the completion's first line finishes opening it (`def f(x)` + `:`).
     closerWidth = width(ctx.linePrefix);
     floor = closerWidth + 1;
     // A body written at the opener's own indentation (a C++ namespace): only brackets can tell its end.
