@@ -36,7 +36,8 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
     const editor = vscode.window.activeTextEditor?.document === document ? vscode.window.activeTextEditor : undefined;
     const request = toCompletionRequest(document, position, explicit, editor?.options);
-    const lineSuffix = document.lineAt(position.line).text.slice(position.character);
+    // Enough of the rest of the line for the gate (it counts a few characters), never all of a minified line.
+    const lineSuffix = document.lineAt(position.line).text.slice(position.character, position.character + 1024);
 
     const gated = gateRequest(settings, { languageId: document.languageId, lineSuffix, explicit });
     if (gated) return this.finish(id, request, { kind: "dropped", reason: gated }, started);

@@ -1,8 +1,12 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { clipLongLines } from "../clip";
 import type { CompletionRequest } from "../types";
 
-/** A request over the live document: lines are read on demand, never the whole text. */
+/**
+ * A request over the live document: lines are read on demand, never the whole text, and none
+ * longer than MAX_LINE_CHARS (clip.ts).
+ */
 export function toCompletionRequest(
   document: vscode.TextDocument,
   position: vscode.Position,
@@ -11,7 +15,7 @@ export function toCompletionRequest(
 ): CompletionRequest {
   const folder = vscode.workspace.getWorkspaceFolder(document.uri);
   const fileName = folder ? path.relative(folder.uri.fsPath, document.uri.fsPath) : path.basename(document.uri.path) || "untitled";
-  return {
+  return clipLongLines({
     documentKey: document.uri.toString(),
     fileName: fileName.split(path.sep).join("/"),
     languageId: document.languageId,
@@ -21,7 +25,7 @@ export function toCompletionRequest(
     explicit,
     insertSpaces: typeof options?.insertSpaces === "boolean" ? options.insertSpaces : undefined,
     tabSize: typeof options?.tabSize === "number" ? options.tabSize : undefined,
-  };
+  });
 }
 
 /** A CancellationToken as an AbortSignal; the listener is removed by the returned dispose. */
