@@ -8,8 +8,9 @@ import { qwenChatTemplate } from "./gguf/chatTemplate";
 import { FAMILY_MODELS, FamilyId, specFingerprint } from "./gguf/families";
 import { llamaSourceCommit } from "./gguf/llamaSource";
 import { ScriptMode, scriptedModelSpec } from "./gguf/scripted";
+import { costFaithfulSpec } from "./gguf/costFaithful";
 import {
-  OVERSIZED_SHAPE, oversizedModelSpec, QWEN25_CODER_05B_SHAPE, qwen25Coder05BSpec, TINY_SHAPE, tinyModelSpec,
+  OVERSIZED_SHAPE, oversizedModelSpec, QWEN25_CODER_05B_SHAPE, QWEN25_CODER_15B_SHAPE, qwen25Coder05BSpec, TINY_SHAPE, tinyModelSpec,
   UNKNOWN_ARCHITECTURE, unknownArchitectureSpec,
 } from "./gguf/shapes";
 import { loraAdapterSpec } from "./gguf/lora";
@@ -47,6 +48,20 @@ export async function tinyModelAtTrickyPath(): Promise<string> {
  */
 export function qwen25Coder05BShape(): Promise<string> {
   return cachedModel("qwen2.5-coder-0.5b-shape-q8_0", { shape: QWEN25_CODER_05B_SHAPE }, (path) => writeGguf(path, qwen25Coder05BSpec()));
+}
+
+export type CostFaithfulShape = "0.5b" | "1.5b";
+
+/**
+ * Qwen2.5-Coder-0.5B's (or 1.5B's) exact shape, vocabulary and Q8_0 encoding, with every layer
+ * weight zero and a bigram head: each token costs what it costs in the real model, and every
+ * infill writes exactly `text` (one token per byte) and then <|endoftext|>. About 680 MB (0.5B)
+ * or 1.9 GB (1.5B); see test/support/gguf/costFaithful.ts.
+ */
+export function costFaithfulModel(size: CostFaithfulShape, text: string): Promise<string> {
+  const base = size === "0.5b" ? QWEN25_CODER_05B_SHAPE : QWEN25_CODER_15B_SHAPE;
+  const shape = { ...base, name: `SLM cost-faithful scripted model (Qwen2.5-Coder-${size.toUpperCase()} shape, zero layers)` };
+  return cachedModel(`cost-faithful-qwen2.5-coder-${size}`, { shape, text, costFaithful: 1 }, (path) => writeGguf(path, costFaithfulSpec(shape, text, qwenChatTemplate())));
 }
 
 /**

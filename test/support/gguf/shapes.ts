@@ -35,6 +35,22 @@ export const QWEN25_CODER_05B_SHAPE: TransformerShape = {
   qkvBias: true,
 };
 
+/** Qwen2.5-Coder-1.5B as published (config.json of Qwen/Qwen2.5-Coder-1.5B). */
+export const QWEN25_CODER_15B_SHAPE: TransformerShape = {
+  architecture: "qwen2",
+  name: "Qwen2.5-Coder-1.5B shape (random weights)",
+  contextLength: 32768,
+  embedding: 1536,
+  layers: 28,
+  heads: 12,
+  kvHeads: 2,
+  feedForward: 8960,
+  ropeFreqBase: 1_000_000,
+  rmsNormEpsilon: 1e-6,
+  tiedEmbeddings: true,
+  qkvBias: true,
+};
+
 /** A Llama-70B-like body with 116 layers: about 200 GB of F16 tensors. */
 export const OVERSIZED_SHAPE: TransformerShape = {
   architecture: "llama",

@@ -64,7 +64,12 @@ export type TensorData =
    * Random weights of magnitude about `scale`. Cheap by design: quantized types get random
    * int8/nibble payloads straight from the CSPRNG with one fixed block scale.
    */
-  | { readonly kind: "random"; readonly scale: number };
+  | { readonly kind: "random"; readonly scale: number }
+  /**
+   * Row by row (a row is dims[0] values): `fill(row, out)` writes row `row` into `out`, which
+   * arrives zeroed. For big tables that would not fit in memory as one array.
+   */
+  | { readonly kind: "rows"; readonly fill: (row: number, out: Float32Array) => void };
 
 export interface TensorSpec {
   readonly name: string;

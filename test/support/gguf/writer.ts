@@ -135,13 +135,33 @@ function* tensorChunks(tensor: TensorSpec, scratch: Buffer): Generator<Buffer> {
     }
     return;
   }
+  if (data.kind === "rows") {
+    yield* rowChunks(tensor, scratch, data.fill);
+    return;
+  }
   for (let done = 0; done < totalBlocks; done += blocksPerChunk) {
     const blocks = Math.min(blocksPerChunk, totalBlocks - done);
     if (data.kind === "random") {
       yield scratch.subarray(0, fillRandomBlocks(tensor.type, scratch, blocks, data.scale));
-    } else {
+    } else if (data.kind === "values") {
       const values = data.values.subarray(done * block.elements, (done + blocks) * block.elements);
       yield scratch.subarray(0, encodeValues(values, tensor.type, scratch, 0));
     }
+  }
+}
+
+/** Encodes a tensor given row by row, as many whole rows per chunk as fit `scratch`. */
+function* rowChunks(tensor: TensorSpec, scratch: Buffer, fill: (row: number, out: Float32Array) => void): Generator<Buffer> {
+  const block = GGML_BLOCK[tensor.type];
+  const width = tensor.dims[0]!;
+  const rows = elementCount(tensor.dims) / width;
+  const rowBytes = (width / block.elements) * block.bytes;
+  const rowsPerChunk = Math.max(1, Math.floor(scratch.length / rowBytes));
+  const values = new Float32Array(rowsPerChunk * width);
+  for (let done = 0; done < rows; done += rowsPerChunk) {
+    const count = Math.min(rowsPerChunk, rows - done);
+    values.fill(0);
+    for (let i = 0; i < count; i++) fill(done + i, values.subarray(i * width, (i + 1) * width));
+    yield scratch.subarray(0, encodeValues(values.subarray(0, count * width), tensor.type, scratch, 0));
   }
 }
