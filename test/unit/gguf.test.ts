@@ -71,7 +71,9 @@ describe("GGUF writer", () => {
     assert.deepEqual([...decodeTensor(readTensorBytes(path, header, "f.ones"), GgmlType.F32)], [1, 1, 1, 1, 1, 1, 1]);
   });
 
-  it("writes files node-llama-cpp's own reader parses the same way", async () => {
+  it("writes files node-llama-cpp's own reader parses the same way", async function () {
+    // Importing node-llama-cpp takes seconds on a busy 2-core machine (mocha's default is 2 s).
+    this.timeout(30_000);
     const path = join(dir, "nlc.gguf");
     await writeGguf(path, { metadata: new Map(ALL_VALUE_TYPES), tensors: TENSORS });
     const { readGgufFileInfo } = await import("node-llama-cpp");
