@@ -9,27 +9,12 @@ import { dropRewriteOfLineAbove, stopAtRepeatedLines } from "../../src/completio
 import { dropRepeatOfRightText, stopAtSuffixRepeat } from "../../src/completion/postprocess/suffix";
 import { endsWithBlockOpener } from "../../src/completion/postprocess/text";
 import { dropBlank, toDocumentLineEndings, trimTrailingWhitespace } from "../../src/completion/postprocess/whitespace";
+import { CURSOR, contextAt } from "../support/goldenCases";
 
-const CURSOR = "█";
-
-/** A context from a document with `█` where the cursor is. */
+/** A context from a document with `█` where the cursor is (TypeScript unless told). */
 function at(document: string, options: Partial<PostprocessContext> = {}): PostprocessContext {
-  const offset = document.indexOf(CURSOR);
-  assert.ok(offset >= 0, "the document needs a █ cursor");
-  const prefix = document.slice(0, offset);
-  const suffix = document.slice(offset + CURSOR.length);
-  const lineStart = Math.max(prefix.lastIndexOf("\n") + 1, 0);
-  const lineEnd = suffix.search(/\r?\n/);
-  return {
-    prefix,
-    suffix,
-    linePrefix: prefix.slice(lineStart),
-    lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd),
-    eol: document.includes("\r\n") ? "\r\n" : "\n",
-    multiline: "auto",
-    languageId: "typescript",
-    ...options,
-  };
+  assert.ok(document.includes(CURSOR), "the document needs a █ cursor");
+  return contextAt(document, { languageId: "typescript", ...options });
 }
 
 describe("postprocess: blank", () => {
