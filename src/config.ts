@@ -6,15 +6,15 @@ import * as vscode from "vscode";
 import { resolveChatSettings, type ChatSettings } from "./chat/settings";
 import { resolveCompletionSettings } from "./completion/settings";
 import type { CompletionSettings } from "./completion/types";
-import { ENGINE_HOSTS, type EngineHost } from "./engine";
+import { ENGINE_HOSTS, type EngineHost, type RoutedSettings } from "./engine";
 import type { RawEngineSettings } from "./engine/types";
 import { networkPathNotice, networkPathReason } from "./models/networkPath";
 
 export const SECTION = "slm";
 
 export interface Settings {
-  /** What the engine loads and how (validated by the engine's own resolver). */
-  readonly engine: RawEngineSettings;
+  /** What the engine loads and how, and which features go to a team server (validated by the engine's own resolvers). */
+  readonly engine: RoutedSettings;
   /** Where the model runs; read at activation (a change asks for a window reload). */
   readonly engineHost: EngineHost;
   /** slm.unloadAfterMinutes in milliseconds; 0 = never. */
@@ -69,6 +69,18 @@ export function readSettings(): Settings {
       // Entries that are not objects with a path are left for the engine's resolver to report.
       loraAdapters: Array.isArray(adapters) ? adapters.filter((adapter: unknown) => !isString(pathOf(adapter)) || localPath("loraAdapters", pathOf(adapter)) !== "" || stringSetting(pathOf(adapter)) === "") : adapters,
       flashAttention: config.get<boolean>("flashAttention", true),
+      // Application scope in package.json: only user (or policy) settings, never a workspace's.
+      remote: {
+        server: config.get<unknown>("engine.server", ""),
+        serverKind: config.get<unknown>("engine.serverKind", "llama-server"),
+        completionServer: config.get<unknown>("engine.completionServer", ""),
+        chatServer: config.get<unknown>("engine.chatServer", ""),
+        serverModel: config.get<unknown>("engine.serverModel", ""),
+        caFile: config.get<unknown>("engine.caFile", ""),
+        pinnedPublicKeys: config.get<unknown>("engine.pinnedPublicKeys", []),
+        fallback: config.get<unknown>("engine.fallback", "none"),
+        allowNetwork: config.get<unknown>("allowNetwork", false) === true,
+      },
     },
     engineHost: ENGINE_HOSTS.includes(host as EngineHost) ? (host as EngineHost) : "process",
     idleUnloadMs: typeof minutes === "number" && Number.isFinite(minutes) && minutes > 0 ? minutes * 60_000 : 0,

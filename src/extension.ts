@@ -11,6 +11,7 @@ import { FirstRun } from "./firstRun/firstRun";
 import { registerChatModelProvider } from "./lm/editor/provider";
 import { ModelController } from "./modelController";
 import { ModelPolicy } from "./modelPolicy";
+import { ServerKeys } from "./serverKeys";
 import { EngineStatusBar } from "./ui/statusBar";
 
 /**
@@ -22,7 +23,9 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   const log = vscode.window.createOutputChannel("SLM Assistant", { log: true });
   context.subscriptions.push(log);
 
-  // The policy is consulted only when a model loads, which happens after activate() returns.
+  // The policy and the keys are consulted only when a model loads or a server is asked, after activate() returns.
+  const keys = new ServerKeys(context.secrets, () => engine.keysChanged());
+  context.subscriptions.push(keys);
   const engine = createEngine({
     host: readSettings().engineHost,
     scriptPath: context.asAbsolutePath("dist/engineHost.js"),
@@ -30,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
     log: logTo(log),
     checkModel: (files, signal) => policy.check(files, signal),
     crashedModels: crashedModelsIn(context.globalState),
+    remote: { apiKey: keys.get, refuseModel: (model, server) => policy.refuseRemote(model, server) },
   });
   context.subscriptions.push({ dispose: () => void engine.dispose() });
   const policy = new ModelPolicy(context.globalState, log, () => {
@@ -50,14 +54,14 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   const edit = new EditFeature(engine, log);
   context.subscriptions.push(edit);
 
-  context.subscriptions.push(...registerCommands({ context, log, engine, policy, completion, chat, edit }));
+  context.subscriptions.push(...registerCommands({ context, log, engine, policy, completion, chat, edit, keys }));
 
   const loadedWhileActivating = engine.state.kind !== "noModel";
   const activationMs = performance.now() - started;
   const api = createApi(engine, { activationMs, loadedWhileActivating }, completion.api);
   context.subscriptions.push(api);
 
-  log.info(`Activated in ${activationMs.toFixed(1)} ms; the model loads in the background. No network connections are made.`);
+  log.info(`Activated in ${activationMs.toFixed(1)} ms; the model loads in the background. ${readSettings().allowNetwork ? "slm.allowNetwork is on: connections go only to a configured server (slm.engine.server) and to downloads you start." : "No network connections are made."}`);
   setTimeout(() => void controller.start(), 0);
   setTimeout(() => void firstRun.offerOnce(), 0);
   return api;

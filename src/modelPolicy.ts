@@ -57,6 +57,22 @@ export class ModelPolicy extends Disposable {
     return hashes.map((hash) => hash.identity);
   };
 
+  /**
+   * For a model on a team server: allowed only when the server states a listed SHA-256 (by the
+   * alias convention in docs/team-server.md). Returns why not, or undefined when it may be used.
+   */
+  readonly refuseRemote = (model: { id: string; sha256?: string }, server: string): string | undefined => {
+    if (this.allowed.size === 0) return undefined;
+    if (!model.sha256) {
+      return `${server} serves "${model.id}" without stating its SHA-256 (name it with --alias <name>@sha256:<hash>), and slm.allowedModelHashes is set: it is not used.`;
+    }
+    if (!this.allowed.has(model.sha256)) {
+      return `${server} serves "${model.id}" with SHA-256 ${model.sha256}, which is not in slm.allowedModelHashes: it is not used.`;
+    }
+    this.log.info(`Server model allowed by slm.allowedModelHashes: ${server} states SHA-256 ${model.sha256} for "${model.id}".`);
+    return undefined;
+  };
+
   /** Reads the setting; true when it changed. */
   private read(): boolean {
     const { hashes, notices } = parseAllowedHashes([...readSettings().allowedModelHashes]);

@@ -24,6 +24,7 @@ export const Commands = {
   editAcceptChange: "slm.edit.acceptChange",
   editRejectChange: "slm.edit.rejectChange",
   commitMessage: "slm.commitMessage",
+  setServerApiKey: "slm.setServerApiKey",
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -4,6 +4,8 @@ import type { CompletionFeature } from "../completion/editor/feature";
 import type { EditArgs, EditFeature } from "../edit/editor/editFeature";
 import type { Engine } from "../engine/api";
 import type { ModelPolicy } from "../modelPolicy";
+import type { ServerKeys } from "../serverKeys";
+import { setServerApiKey } from "./setServerApiKey";
 import { chooseModelsFolder } from "./chooseModelsFolder";
 import { downloadModel } from "./downloadModel";
 import { Commands, type CommandId } from "./ids";
@@ -21,11 +23,12 @@ export interface CommandTargets {
   readonly completion: CompletionFeature;
   readonly chat: ChatFeature;
   readonly edit: EditFeature;
+  readonly keys: ServerKeys;
 }
 
 /** Every command the extension contributes, in one table: the id and what it does. */
 export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
-  const { context, log, engine, policy, completion, chat, edit } = targets;
+  const { context, log, engine, policy, completion, chat, edit, keys } = targets;
   const runtimeReport = new RuntimeReportDocument();
   const handlers: Readonly<Record<CommandId, (...args: never[]) => unknown>> = {
     [Commands.selectModel]: () => selectModel("both"),
@@ -52,6 +55,7 @@ export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
     [Commands.editAcceptChange]: (index: number) => edit.acceptChange(index),
     [Commands.editRejectChange]: (index: number) => edit.rejectChange(index),
     [Commands.commitMessage]: (arg?: unknown) => writeCommitMessage(engine, log, arg),
+    [Commands.setServerApiKey]: () => setServerApiKey(keys, log),
   };
   return [
     runtimeReport.register(),

@@ -1,6 +1,7 @@
 import { threadsLabel } from "../engine/cpuLoad";
 import { formatBytes } from "../util/bytes";
 import type { EngineState, Lane, ModelSummary } from "../engine/types";
+import { remoteLines } from "../ui/remoteText";
 
 export interface RuntimeModel {
   readonly lanes: readonly Lane[];
@@ -17,6 +18,13 @@ export interface RuntimeFacts {
   readonly sha256: string;
   readonly allowNetwork: boolean;
   readonly allowlistSize: number;
+}
+
+function networkLine(facts: RuntimeFacts): string {
+  const servers = Object.values(facts.state.remote ?? {});
+  if (!facts.allowNetwork) return servers.length > 0 ? "off (a server is configured in slm.engine.server, but nothing is sent to it)" : "off";
+  if (servers.length > 0) return `allowed (slm.allowNetwork is on): requests go to ${[...new Set(servers.map((s) => s.url))].join(", ")}, and downloads you start`;
+  return "allowed (slm.allowNetwork is on; used only for downloads you start)";
 }
 
 const LANE_LABELS: Readonly<Record<Lane, string>> = { completion: "completion", chat: "chat" };
@@ -48,7 +56,9 @@ export function runtimeReport(facts: RuntimeFacts): string {
     `- Flash attention: ${state.flashAttention === undefined ? "not set" : state.flashAttention ? "on" : "off"}`,
     `- LoRA adapters: ${state.loraAdapters?.length ? state.loraAdapters.map((adapter) => `${adapter.path} (scale ${adapter.scale})`).join(", ") : "none"}`,
     `- Allowed models: ${facts.allowlistSize === 0 ? "any (slm.allowedModelHashes is empty)" : `${facts.allowlistSize} hash(es) in slm.allowedModelHashes`}`,
-    `- network: ${facts.allowNetwork ? "allowed (slm.allowNetwork is on; used only for downloads you start)" : "off"}`,
+    `- network: ${networkLine(facts)}`,
   );
+  const remote = remoteLines(state);
+  if (remote.length > 0) lines.push("", "## Team server", "", ...remote.map((line) => (line.startsWith("  ") ? `  - ${line.trim()}` : `- ${line}`)));
   return `${lines.join("\n")}\n`;
 }

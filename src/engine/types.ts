@@ -108,6 +108,44 @@ export interface EngineState {
   readonly models?: readonly LoadedModelSummary[];
   /** Things the user should know that did not stop the load (e.g. a clamped setting). */
   readonly notices: readonly string[];
+  /** Features configured to run on a team server (slm.engine.server), and how that went. */
+  readonly remote?: Readonly<Partial<Record<Lane, RemoteLaneState>>>;
+}
+
+/** What a server says about the model it serves (engine/remote/serverFacts.ts). */
+export interface RemoteModelFacts {
+  /** The model's name or alias as the server reports it. */
+  readonly id: string;
+  /** The model file on the server (llama-server says; OpenAI-compatible servers do not). */
+  readonly file?: string;
+  readonly contextSize: number;
+  readonly trainContextSize?: number;
+  /** Parallel sequences (llama-server's slots). */
+  readonly slots?: number;
+  readonly parameters?: number;
+  readonly sizeBytes?: number;
+  /** The SHA-256 the server states for its model (the alias convention; see docs/team-server.md). */
+  readonly sha256?: string;
+  /** The FIM format found, or why the model cannot fill in the middle. */
+  readonly fim: string;
+  readonly chatTemplate?: boolean;
+  readonly build?: string;
+}
+
+export interface RemoteLaneState {
+  /** The server's URL as configured. */
+  readonly url: string;
+  readonly kind: "llama-server" | "openai";
+  /** Read when a request first needed it, and again after a failure or a change of model. */
+  readonly model?: RemoteModelFacts;
+  /** The last request's failure, in the user's words (cleared by the next success). */
+  readonly problem?: { readonly code: string; readonly label: string; readonly message: string };
+  /** Which engine answered the last request. */
+  readonly answeredBy?: "server" | "local";
+  /** slm.allowNetwork is off: nothing is sent to the server. */
+  readonly networkOff?: boolean;
+  /** slm.engine.fallback is local and this feature has a local model. */
+  readonly fallback?: boolean;
 }
 
 export interface LoadedModelSummary {

@@ -5,6 +5,7 @@ import type { EngineState } from "../engine/types";
 import { Commands } from "../commands/ids";
 import { Disposable } from "../util/dispose";
 import { statusText } from "./statusText";
+import { remoteLines } from "./remoteText";
 
 /** A request shorter than this never shows the busy spinner. */
 const BUSY_DELAY_MS = 400;
@@ -53,7 +54,12 @@ export class EngineStatusBar extends Disposable {
 function statusTooltip(state: EngineState): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = false;
-  md.appendMarkdown("**SLM Assistant** (runs on this machine, offline)\n\n");
+  const remote = remoteLines(state);
+  md.appendMarkdown(remote.length > 0 ? "**SLM Assistant**\n\n" : "**SLM Assistant** (runs on this machine, offline)\n\n");
+  if (remote.length > 0) {
+    md.appendText(remote.join("\n"));
+    md.appendMarkdown("\n\n");
+  }
   switch (state.kind) {
     case "noModel":
       md.appendMarkdown("No model is set yet, so there are no suggestions and no chat.\n\n");

@@ -1,9 +1,12 @@
 import type { EngineState } from "../engine/types";
+import { remoteStatusText } from "./remoteText";
 
 const MAX_NAME = 32;
 
 /** The status bar's text for each engine state (codicons in `$(...)`); no `vscode` needed. */
 export function statusText(state: EngineState): { text: string; background?: string } {
+  const remote = state.kind === "loading" || state.kind === "error" ? undefined : remoteStatusText(state);
+  if (remote) return remote;
   switch (state.kind) {
     case "noModel":
       return { text: "$(circle-slash) SLM: choose a model", background: "statusBarItem.warningBackground" };
