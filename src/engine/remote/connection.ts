@@ -111,7 +111,22 @@ export class ServerConnection {
     this.agent.destroy();
   }
 
+  /**
+   * A kept-alive socket the server closed meanwhile (it restarted, or its idle timeout passed)
+   * fails before any answer: that request is sent once more on a fresh connection.
+   */
   private async send(call: HttpCall, onChunk: ((chunk: string, flush: boolean) => void) | undefined): Promise<{ status: number; body: string }> {
+    try {
+      return await this.sendOnce(call, onChunk);
+    } catch (error) {
+      if (!(error instanceof StaleSocket)) throw error;
+      return this.sendOnce(call, onChunk).catch((again: unknown) => {
+        throw again instanceof StaleSocket ? again.problem : again;
+      });
+    }
+  }
+
+  private async sendOnce(call: HttpCall, onChunk: ((chunk: string, flush: boolean) => void) | undefined): Promise<{ status: number; body: string }> {
     if (call.signal?.aborted) throw abortError();
     const key = await this.apiKey();
     if (call.signal?.aborted) throw abortError();
@@ -123,13 +138,14 @@ export class ServerConnection {
 
     return new Promise((resolve, reject) => {
       let settled = false;
+      let responded = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = (error: unknown, value?: { status: number; body: string }): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         call.signal?.removeEventListener("abort", onAbort);
-        if (error) reject(error instanceof RemoteProblem || (error instanceof Error && error.name === "AbortError") ? error : connectionProblem(error, this.label, call.timeoutMs));
+        if (error) reject(error instanceof RemoteProblem || error instanceof StaleSocket || (error instanceof Error && error.name === "AbortError") ? error : connectionProblem(error, this.label, call.timeoutMs));
         else resolve(value!);
       };
       const request = this.client.request(url, { method: call.method, agent: this.agent, headers });
@@ -146,8 +162,13 @@ export class ServerConnection {
         finish(abortError());
       };
       call.signal?.addEventListener("abort", onAbort, { once: true });
-      request.on("error", (error) => finish(error));
+      request.on("error", (error) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (request.reusedSocket && !responded && (code === "ECONNRESET" || code === "EPIPE")) finish(new StaleSocket(connectionProblem(error, this.label, call.timeoutMs)));
+        else finish(error);
+      });
       request.on("response", (response) => {
+        responded = true;
         const status = response.statusCode ?? 0;
         response.setEncoding("utf8");
         let body = "";
@@ -190,6 +211,12 @@ export class ServerConnection {
       armTimer();
       request.end(payload);
     });
+  }
+}
+
+class StaleSocket extends Error {
+  constructor(readonly problem: RemoteProblem) {
+    super(problem.message);
   }
 }
 

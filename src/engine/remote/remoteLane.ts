@@ -36,6 +36,8 @@ export class RemoteLane {
   private answeredBy?: "server" | "local";
   /** Requests in flight on the server. */
   active = 0;
+  /** Things the user should be told once (the server changed its model). */
+  readonly notices: string[] = [];
 
   constructor(
     readonly lane: Lane,
@@ -175,6 +177,7 @@ export class RemoteLane {
       this.tokenizer.clear();
       this.fillTarget = undefined;
       this.deps.log("warn", `${this.endpoint.url} now serves ${describe(served)} (it served ${previous.id} before).`);
+      this.notices.push(`${this.endpoint.url} now serves ${served.facts.id} (it served ${previous.id} before).`);
     } else if (!previous) {
       this.deps.log("info", `${this.lane === "chat" ? "Chat" : "Completion"} runs on ${this.endpoint.url} (${this.endpoint.kind}): ${describe(served)}.`);
     }

@@ -207,7 +207,7 @@ export class RoutedEngine implements Engine {
       ...(kind === "ready" || kind === "busy" ? { error: undefined } : {}),
       laneErrors: Object.keys(laneErrors).length > 0 ? laneErrors : undefined,
       ...(this.remotes.completion?.state.model && !local.contextSize ? { contextSize: this.remotes.completion.state.model.contextSize } : {}),
-      notices: [...local.notices, ...this.settings.notices],
+      notices: [...local.notices, ...this.settings.notices, ...Object.values(this.remotes).flatMap((r) => r.notices)],
       remote,
     });
   }

@@ -9,9 +9,8 @@ import type { PromptPiece } from "../api";
 import type { ServerConnection } from "./connection";
 
 const TOKENIZE_TIMEOUT_MS = 10_000;
-/** Long pieces (prefix, suffix, chunks: the stable ones) are kept; a keystroke re-tokenizes little. */
-const CACHED_PIECES = 32;
-const CACHE_FROM_CHARS = 64;
+/** Pieces are kept (most recently used last), so a keystroke re-tokenizes only the piece it changed. */
+const CACHED_PIECES = 64;
 
 export class PieceTokenizer {
   private readonly cache = new Map<string, number[]>();
@@ -62,10 +61,8 @@ export class PieceTokenizer {
       return cached;
     }
     const tokens = special ? await this.tokenize(text, true, signal) : trim ? await this.trimmed(text, signal) : await this.tokenize(text, false, signal);
-    if (text.length > CACHE_FROM_CHARS || special) {
-      this.cache.set(key, tokens);
-      if (this.cache.size > CACHED_PIECES) this.cache.delete(this.cache.keys().next().value!);
-    }
+    this.cache.set(key, tokens);
+    if (this.cache.size > CACHED_PIECES) this.cache.delete(this.cache.keys().next().value!);
     return tokens;
   }
 
