@@ -21,7 +21,9 @@ export function remoteStatusText(state: EngineState): { text: string; background
   }
   if (state.kind !== "ready" && state.kind !== "busy") return undefined;
   const icon = state.kind === "busy" ? "$(sync)" : "$(cloud)";
-  const names = remote.map((lane) => lane.model?.id ?? host(lane.url));
+  // Features on the same server name its model once, even if only one of them has asked it yet.
+  const known = new Map(remote.filter((lane) => lane.model).map((lane) => [lane.url, lane.model!.id]));
+  const names = remote.filter((lane) => !lane.networkOff).map((lane) => known.get(lane.url) ?? host(lane.url));
   return { text: `${icon} SLM: ${shorten([...new Set(names)].join(" + "), 32)} · server` };
 }
 

@@ -67,6 +67,7 @@ describe("remote engine against a real llama-server", function () {
     assert.ok(perKey.length >= typed.length - 2, `${perKey.length} model calls`);
     assert.ok(Math.max(...perKey) <= 3, `evaluated per keystroke on the server (timings.prompt_n): ${perKey.join(",")}`);
     assert.equal(onServer.prompt, onLocal.prompt, "the same prompt tokens");
+    console.log(`      evaluated per keystroke: server ${perKey.join(",")}; local ${onLocal.evaluated.slice(1).join(",")} (prompt ${onServer.prompt} tokens)`);
     const differences = perKey.map((n, i) => Math.abs(n - onLocal.evaluated[i + 1]!));
     assert.ok(Math.max(...differences) <= 1, `server ${perKey.join(",")} vs local ${onLocal.evaluated.slice(1).join(",")}`);
   });

@@ -5,7 +5,7 @@
  * an error). Keep-alive, so a keystroke pays no TCP or TLS handshake. Abort destroys the request,
  * which closes it on the server too (llama-server stops generating when the client goes).
  */
-import { createHash } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as tls from "node:tls";
@@ -223,8 +223,10 @@ class StaleSocket extends Error {
 /** The pin check, after the normal hostname check passed. */
 function checkPin(pins: readonly string[], cert: tls.PeerCertificate, server: string): Error | undefined {
   if (pins.length === 0) return undefined;
-  if (!cert.pubkey) return new RemoteProblem("pin", `${server} sent a certificate without a public key; nothing was sent to it.`, "no pubkey");
-  const digest = createHash("sha256").update(cert.pubkey).digest("base64");
+  // The pin-sha256 form hashes the SubjectPublicKeyInfo (cert.pubkey is that for RSA keys but the
+  // bare point for EC keys), so it is read from the certificate itself.
+  const spki = new X509Certificate(cert.raw).publicKey.export({ type: "spki", format: "der" });
+  const digest = createHash("sha256").update(spki).digest("base64");
   if (pins.includes(digest)) return undefined;
   return new RemoteProblem(
     "pin",
