@@ -40,14 +40,19 @@ export function requestFor(lines: string[], line: number, character: number): Co
   return { documentKey: "file:///work/a.ts", fileName: "a.ts", languageId: "typescript", text: { lineCount: lines.length, lineAt: (n) => lines[n]! }, cursor: { line, character }, eol: "\n", explicit: false };
 }
 
-/** Types `typed` into line 150 of a 300-line file one key at a time; the evaluated tokens of each model call. */
-export async function typeForward(engine: Engine, typed: string): Promise<{ evaluated: number[]; prompt: number }> {
+/**
+ * Idle warm-up at line 150 of a 300-line file (as after a pause there), then `typed` one key at a
+ * time; the tokens the warm-up evaluated and those of each keystroke's model call.
+ */
+export async function typeForward(engine: Engine, typed: string): Promise<{ warmed: number; evaluated: number[]; prompt: number }> {
   const pipeline = new CompletionPipeline({ engine, settings: () => settingsWith(), log: () => undefined });
   const lines = Array.from({ length: 300 }, (_, i) => `export function helper${i}(value: number): number { return value * ${i}; }`);
   lines.splice(150, 0, "");
   const evaluated: number[] = [];
   let prompt = 0;
-  for (let i = 0; i <= typed.length; i++) {
+  const warm = await pipeline.warm(requestFor(lines, 150, 0));
+  assert.ok(warm, "the warm-up ran");
+  for (let i = 1; i <= typed.length; i++) {
     lines[150] = typed.slice(0, i);
     const outcome = await pipeline.complete(requestFor(lines, 150, i));
     if (outcome.kind === "suggestion" && outcome.fromCache) continue;
@@ -55,6 +60,6 @@ export async function typeForward(engine: Engine, typed: string): Promise<{ eval
     evaluated.push(outcome.timings.evaluatedTokens);
     prompt = outcome.timings.promptTokens;
   }
-  return { evaluated, prompt };
+  return { warmed: warm.evaluatedTokens, evaluated, prompt };
 }
 

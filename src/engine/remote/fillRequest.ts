@@ -81,6 +81,8 @@ export async function openAiFill(connection: ServerConnection, model: string, re
 class StreamedFill {
   readonly stops: string[];
   private text = "";
+  /** What went out through onText. */
+  private streamed = "";
   private firstAt = 0;
   private readonly started = performance.now();
   private reason?: FillStopReason;
@@ -99,16 +101,33 @@ class StreamedFill {
     this.stops = [...request.stopStrings, ...(request.stopAtNewline ? ["\n"] : [])];
   }
 
+  /** Text the server streamed: passed on at once (the server holds back stop strings itself). */
   append(text: string): void {
-    if (text.length === 0) return;
+    // Decided, timed out or aborted: events already in the socket's buffer are not the answer.
+    if (this.reason) return;
     this.firstAt ||= performance.now();
+    if (text.length === 0) return;
+    let piece = text;
+    // A line break is a stop string here; the server never sends past it, but a stop string that
+    // contains one could arrive in the same piece.
+    if (this.request.stopAtNewline && this.text.includes("\n")) return;
+    if (this.request.stopAtNewline && piece.includes("\n")) piece = piece.slice(0, piece.indexOf("\n"));
     this.text += text;
+    this.streamed += piece;
+    if (piece.length > 0) this.options.onText?.(piece);
   }
 
   async send(connection: ServerConnection, path: string, body: unknown, onEvent: (event: Record<string, unknown>) => boolean): Promise<void> {
     const own = new AbortController();
     const forward = (): void => own.abort();
+    // The caller decided the answer: end it normally with what came so far ("decided").
+    const decided = (): void => {
+      this.reason ??= "decided";
+      own.abort();
+    };
     this.options.signal?.addEventListener("abort", forward, { once: true });
+    this.options.stopSignal?.addEventListener("abort", decided, { once: true });
+    if (this.options.stopSignal?.aborted) decided();
     try {
       await connection.stream({ method: "POST", path, body, signal: own.signal, timeoutMs: FIRST_EVENT_TIMEOUT_MS }, (data) => {
         const event = data as Record<string, unknown>;
@@ -126,6 +145,7 @@ class StreamedFill {
       this.reason ??= "abort";
     } finally {
       this.options.signal?.removeEventListener("abort", forward);
+      this.options.stopSignal?.removeEventListener("abort", decided);
     }
   }
 
@@ -134,13 +154,14 @@ class StreamedFill {
     const t = this.timings;
     const evaluated = t?.prompt_n ?? (this.usagePrompt !== undefined && this.usageCached !== undefined ? this.usagePrompt - this.usageCached : promptTokens);
     const prompt = promptTokens || (t ? (t.cache_n ?? 0) + (t.prompt_n ?? 0) : 0);
-    let text = this.text;
     let reason = this.reason ?? this.stopReason();
-    if (reason === "newline" || reason === "stopString") text = cutAtStop(text, this.stops);
-    // A newline inside a stop string's text can still arrive before the server matched it.
-    if (this.request.stopAtNewline && text.includes("\n")) {
-      text = text.slice(0, text.indexOf("\n"));
-      if (reason !== "abort") reason = "newline";
+    // A line break arrived inside a piece: generation ends there as on this machine.
+    if (this.request.stopAtNewline && this.text.includes("\n") && reason !== "abort" && reason !== "decided") reason = "newline";
+    let text = this.streamed;
+    if (reason === "stopString") {
+      const cut = cutAtStop(text, this.stops);
+      // Never take back what was streamed; a stop string the server let through ends it here.
+      if (cut.length < text.length) text = cut;
     }
     return {
       text,
