@@ -52,8 +52,8 @@ export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
     [Commands.editSelection]: (args?: EditArgs) => edit.editSelection(args),
     [Commands.editAcceptAll]: () => edit.acceptAll(),
     [Commands.editRejectAll]: () => edit.rejectAll(),
-    [Commands.editAcceptChange]: (index: number) => edit.acceptChange(index),
-    [Commands.editRejectChange]: (index: number) => edit.rejectChange(index),
+    [Commands.editAcceptChange]: (index?: number) => edit.acceptChange(typeof index === "number" ? index : undefined),
+    [Commands.editRejectChange]: (index?: number) => edit.rejectChange(typeof index === "number" ? index : undefined),
     [Commands.commitMessage]: (arg?: unknown) => writeCommitMessage(engine, log, arg),
     [Commands.setServerApiKey]: () => setServerApiKey(keys, log),
   };

@@ -190,20 +190,32 @@ export class EditFeature extends Disposable {
     if (this.session) this.end(this.session, undefined);
   }
 
-  async acceptChange(index: number): Promise<boolean> {
+  async acceptChange(index?: number): Promise<boolean> {
     const session = this.reviewing();
     if (!session) return false;
-    const applied = await session.acceptChange(index);
+    const applied = await session.acceptChange(index ?? this.changeAtCursor(session));
     this.afterChange(session);
     return applied;
   }
 
-  rejectChange(index: number): boolean {
+  rejectChange(index?: number): boolean {
     const session = this.reviewing();
     if (!session) return false;
-    const done = session.rejectChange(index);
+    const done = session.rejectChange(index ?? this.changeAtCursor(session));
     this.afterChange(session);
     return done;
+  }
+
+  /** From the context menu: the change on the cursor's line in the suggestion (else the first). */
+  private changeAtCursor(session: EditSession): number {
+    const editor = vscode.window.activeTextEditor;
+    if (editor?.document.uri.toString() !== session.proposalUri.toString()) return 0;
+    const line = editor.selection.active.line;
+    const index = session.hunks().findIndex((hunk) => {
+      const start = session.proposedLine(hunk);
+      return line >= start && line <= Math.max(start, start + hunk.bEnd - hunk.bStart - 1);
+    });
+    return Math.max(0, index);
   }
 
   private reviewing(): EditSession | undefined {
