@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { describeModelInfo } from "../models/modelInfo";
 import { fileLabel } from "../models/problems";
 import type { ScanResult } from "../models/modelScan";
+import { plainText } from "../util/codicons";
 
 /** A quick-pick row (structurally a vscode.QuickPickItem) and what choosing it does. */
 export interface ModelPick {
@@ -29,8 +30,8 @@ export function modelPicks(scan: ScanResult, folder: string, currentPath: string
     const relative = path.relative(folder, model.path) || model.fileName;
     const inUse = currentPath !== "" && path.resolve(currentPath) === path.resolve(model.path);
     picks.push({
-      label: `${inUse ? "$(check) " : ""}${model.name}`,
-      description: relative,
+      label: `${inUse ? "$(check) " : ""}${plainText(model.name)}`,
+      description: plainText(relative),
       detail: model.cutShort
         ? `$(warning) Cut short: the file is smaller than its header says (an unfinished download?). ${describeModelInfo(model)}`
         : describeModelInfo(model),
@@ -38,7 +39,7 @@ export function modelPicks(scan: ScanResult, folder: string, currentPath: string
     });
   }
   for (const problem of scan.problems) {
-    picks.push({ label: `$(error) ${path.basename(problem.path)}`, description: path.relative(folder, problem.path), detail: withoutPath(problem.message, problem.path), action: { kind: "none" } });
+    picks.push({ label: `$(error) ${plainText(path.basename(problem.path))}`, description: plainText(path.relative(folder, problem.path)), detail: withoutPath(problem.message, problem.path), action: { kind: "none" } });
   }
   if (scan.rootProblem) {
     picks.push({ label: "$(warning) No models listed", detail: `${scan.rootProblem} Check slm.modelsDirectory.`, action: { kind: "none" } });

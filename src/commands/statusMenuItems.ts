@@ -1,5 +1,6 @@
 import type { EngineState, Lane } from "../engine/types";
 import { Commands, type CommandId } from "./ids";
+import { plainText } from "../util/codicons";
 
 /** One row of the status bar's menu (structurally a vscode.QuickPickItem, minus the separator kind). */
 export interface StatusMenuEntry {
@@ -29,7 +30,7 @@ export const GET_A_MODEL: readonly StatusMenuEntry[] = [
 function describeLane(state: EngineState, lane: Lane): string {
   const model = state.lanes?.[lane];
   const setting = `slm.${lane}.modelPath`;
-  return model ? `Now: ${model.name}. A model for ${lane} only (${setting}).` : `A model for ${lane} only (${setting}).`;
+  return model ? `Now: ${plainText(model.name)}. A model for ${lane} only (${setting}).` : `A model for ${lane} only (${setting}).`;
 }
 
 /**
@@ -42,13 +43,13 @@ export function statusMenuItems(state: EngineState): StatusMenuEntry[] {
     items.push({ label: "$(error) The model failed to load", detail: state.error.message });
   } else if (state.kind === "ready" || state.kind === "busy") {
     items.push({
-      label: `$(check) ${state.modelName ?? "Model"} is ready`,
+      label: `$(check) ${plainText(state.modelName ?? "Model")} is ready`,
       detail: `${state.modelPath} · ${state.contextSize} tokens · ${state.threads} threads · ${state.gpu}`,
     });
   } else if (state.kind === "loading") {
     items.push({ label: `$(loading~spin) Loading ${Math.round((state.progress ?? 0) * 100)}%`, detail: state.modelPath });
   } else if (state.kind === "unloaded") {
-    items.push({ label: `$(debug-pause) ${state.modelName ?? "The model"} is unloaded`, detail: "Freed after slm.unloadAfterMinutes without use; the next request loads it again." });
+    items.push({ label: `$(debug-pause) ${plainText(state.modelName ?? "The model")} is unloaded`, detail: "Freed after slm.unloadAfterMinutes without use; the next request loads it again." });
   } else {
     items.push({ label: "$(circle-slash) No model is set", detail: "Choose one of the ways below to get a model; it runs on this machine." });
   }

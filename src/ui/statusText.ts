@@ -1,5 +1,6 @@
 import type { EngineState } from "../engine/types";
 import { remoteStatusText } from "./remoteText";
+import { plainText } from "../util/codicons";
 
 const MAX_NAME = 32;
 
@@ -43,9 +44,9 @@ function modelLabel(state: EngineState, fallback: string): string {
   const { completion, chat } = state.lanes ?? {};
   if (completion && chat && completion.path !== chat.path) {
     const half = 24; // two names get more room than one: the status bar item may be wider then
-    return `${shorten(completion.name, half)} + ${shorten(chat.name, half)}`;
+    return `${plainText(shorten(completion.name, half))} + ${plainText(shorten(chat.name, half))}`;
   }
-  return shorten(state.modelName ?? fallback, MAX_NAME);
+  return plainText(shorten(state.modelName ?? fallback, MAX_NAME));
 }
 
 function shorten(name: string, max: number): string {
