@@ -320,7 +320,8 @@ export class ProcessEngine implements Engine {
   private async checkModel(child: ChildProcess, id: number, files: readonly string[]): Promise<void> {
     const controller = new AbortController();
     this.policyChecks.set(id, controller);
-    child.once("exit", () => controller.abort());
+    const abortOnExit = () => controller.abort();
+    child.once("exit", abortOnExit);
     try {
       const identities = await this.options.checkModel?.(files, controller.signal);
       this.post(child, { type: "checkModelDone", id, identities });
@@ -328,6 +329,7 @@ export class ProcessEngine implements Engine {
       const code = (error as { code?: unknown }).code;
       this.post(child, { type: "checkModelDone", id, error: { ...serializeError(error), ...(typeof code === "string" ? { code } : {}) } });
     } finally {
+      child.off("exit", abortOnExit);
       this.policyChecks.delete(id);
     }
   }

@@ -44,6 +44,11 @@ export class RoutedEngine implements Engine {
     return this.current;
   }
 
+  /** The local engine process's id while it runs (undefined in-process or before it starts). */
+  get pid(): number | undefined {
+    return (this.local as { readonly pid?: number }).pid;
+  }
+
   async configure(raw: RoutedSettings): Promise<void> {
     const { remote, ...engine } = raw;
     const next = resolveRemoteSettings(remote, os.homedir());
