@@ -10,9 +10,11 @@ import type { FrameLocator, Page } from "playwright-core";
 import { startLlamaServer, type RunningLlamaServer } from "../support/llamaServer";
 import { scriptedModel } from "../support/models";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { runCommand, screenshot, screenshotOnFailure, session, statusItem } from "./session";
+import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
 
 const SUGGESTION = "sumOfSquares(values);";
+// llama-server streams this tiny model at ~870 tokens/s here: long enough (about 3,000 tokens, under
+// the 4,000-token cap set below) that Stop lands while it streams.
 const LONG_ANSWER = Array.from({ length: 40 }, (_, i) => `Paragraph ${i + 1}: the team server streams this answer token by token.\n\n`).join("");
 const KEY = "e2e-team-key-7c1d92f0";
 const SETTINGS = ["slm.allowNetwork", "slm.engine.completionServer", "slm.engine.chatServer", "slm.modelPath"];
@@ -62,6 +64,7 @@ describe("Team server (installed VSIX, real llama-server)", function () {
       "slm.engine.chatServer": chat.url,
       "slm.modelPath": "",
     });
+    updateRemoteSettings({ "slm.chat.maxAnswerTokens": 4000 });
     await page.reload();
     await page.locator(".monaco-workbench .part.statusbar").waitFor({ timeout: 60_000 });
   });
@@ -71,6 +74,9 @@ describe("Team server (installed VSIX, real llama-server)", function () {
     const settings = server.readSettings();
     for (const key of SETTINGS) delete settings[key];
     server.writeSettings(settings);
+    const machine = server.readMachineSettings();
+    delete machine["slm.chat.maxAnswerTokens"];
+    server.writeMachineSettings(machine);
     await completion?.kill();
     await chat?.kill();
     await page.reload();
@@ -129,7 +135,7 @@ describe("Team server (installed VSIX, real llama-server)", function () {
     await composer.fill("Tell me about squares.");
     await composer.press("Enter");
     const answer = frame.locator(".turn.assistant").last();
-    await answer.locator(".turn-body", { hasText: "Paragraph 3" }).waitFor({ timeout: 30_000 });
+    await answer.locator(".turn-body", { hasText: "Paragraph 2" }).waitFor({ timeout: 30_000 });
     await frame.locator(".stop").click();
     await answer.locator(".turn-stats", { hasText: "stopped" }).waitFor({ timeout: 5_000 });
     const partial = await answer.locator(".turn-body").innerText();
