@@ -28,7 +28,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { FrameLocator, Page } from "playwright-core";
 import { qwen25Coder05BShape } from "../support/models";
-import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, quickOpen } from "./session";
 
 const KEY_INTERVAL_MS = 40;
 const KEYS_PER_PLACE = 40;
@@ -218,12 +218,7 @@ describe("Keystroke latency in the editor, idle vs model busy (reported, not ass
     await statusItem(page).filter({ hasText: /SLM: .*Qwen2\.5/ }).waitFor({ timeout: READY_TIMEOUT });
     console.log(`      both models loaded (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
-    await page.keyboard.press("Control+P");
-    const input = page.locator(".quick-input-widget input");
-    await input.waitFor();
-    await input.fill(FILE);
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: FILE }).first().waitFor();
-    await page.keyboard.press("Enter");
+    await quickOpen(page, FILE);
     await activeEditor(page).locator(".view-lines", { hasText: "Inventory totals" }).waitFor();
     await page.evaluate(PROBE);
     if (NO_SPIN) {

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { scriptedModel } from "../support/models";
-import { screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, quickOpen } from "./session";
 
 const READY_TIMEOUT = 60_000;
 const FILE = "cart.ts";
@@ -42,12 +42,7 @@ describe("Post-processing in the browser (installed VSIX)", function () {
     updateRemoteSettings({ "slm.modelPath": await scriptedModel(JUNK), "slm.threads": 1, "slm.completion.maxTimeMs": 30_000, "slm.completion.maxTokens": 256 });
     await statusItem(page).filter({ hasText: /SLM: (?!choose a model|loading|model error)/ }).waitFor({ timeout: READY_TIMEOUT });
 
-    await page.keyboard.press("Control+P");
-    const input = page.locator(".quick-input-widget input");
-    await input.waitFor();
-    await input.fill(FILE);
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: FILE }).first().waitFor();
-    await page.keyboard.press("Enter");
+    await quickOpen(page, FILE);
     await activeEditor(page).locator(".view-lines", { hasText: "total(): number" }).waitFor();
     await activeEditor(page).locator(".view-lines").click();
     // The cursor at the end of `  total(): number {` (line 4).

@@ -123,3 +123,26 @@ export async function chooseInFileDialog(page: Page, file: string, title?: strin
     if (attempt === 5) throw new Error(`the file dialog did not accept ${file}; its input reads ${await input.inputValue()}`);
   }
 }
+
+/**
+ * Opens a workspace file through Quick Open (Ctrl+P), as a person does. A file written just before
+ * may not be listed at the first try (the search runs before the file watcher has seen it, or the
+ * key went to a view that had focus): then Quick Open is closed and asked again.
+ */
+export async function quickOpen(page: Page, file: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+P");
+    const input = page.locator(".quick-input-widget input");
+    try {
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(file);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: file }).first().waitFor({ timeout: 15_000 });
+      await page.keyboard.press("Enter");
+      return;
+    } catch (error) {
+      if (attempt === 4) throw error;
+      console.log(`      (Quick Open did not list ${file}; asking again)`);
+    }
+  }
+}
