@@ -6,6 +6,7 @@ import type { CompletionOutcome, CompletionRequest, CompletionSettings } from ".
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { modelCacheDir, scriptedModel, tinyModel } from "../support/models";
+import { longVariedBody } from "../support/scriptedAnswers";
 import { qwenChatTemplate } from "../support/gguf/chatTemplate";
 import { scriptedModelSpec } from "../support/gguf/scripted";
 import { str } from "../support/gguf/values";
@@ -119,7 +120,7 @@ for (const host of HOSTS) describe(`completion (${host})`, function () {
 
     it("stops within 50 ms of abort and reports a cancelled request", async () => {
       // A model that writes ~4,000 characters, so the request is surely still running when aborted.
-      const long = Array.from({ length: 200 }, (_, i) => `  total += values[${i}] * ${i};`).join("\n");
+      const long = longVariedBody(200);
       const longEngine = (spare = await engineFor(host, await scriptedModel(long), spare));
       const longPipeline = new CompletionPipeline({ engine: longEngine, settings: () => settingsWith({ maxTokens: 10_000, maxTimeMs: 60_000 }), log: () => undefined });
       const controller = new AbortController();
@@ -134,7 +135,7 @@ for (const host of HOSTS) describe(`completion (${host})`, function () {
 
     it("a newer request cancels the one in flight: never two generations at once", async () => {
       // A model that writes ~4,000 characters, so the first request is surely still running.
-      const long = Array.from({ length: 200 }, (_, i) => `  total += values[${i}] * ${i};`).join("\n");
+      const long = longVariedBody(200);
       const longEngine = (spare = await engineFor(host, await scriptedModel(long), spare));
       let limits = settingsWith({ maxTokens: 10_000, maxTimeMs: 60_000 });
       const longPipeline = new CompletionPipeline({ engine: longEngine, settings: () => limits, log: () => undefined });

@@ -13,10 +13,11 @@ import { qwenChatTemplate } from "../support/gguf/chatTemplate";
 import { scriptedModelSpec } from "../support/gguf/scripted";
 import { writeGguf } from "../support/gguf/writer";
 import { badHyperparameterModel, scriptedModel, tinyModel } from "../support/models";
+import { longVariedBody } from "../support/scriptedAnswers";
 import { ENGINE_SCRIPT } from "./hosts";
 
 const machine = { logicalCores: os.availableParallelism(), physicalCores: 1, homeDir: os.homedir() };
-const LONG_TEXT = Array.from({ length: 300 }, (_, i) => `  total += values[${i}] * ${i};`).join("\n");
+const LONG_TEXT = longVariedBody(300);
 
 function processEngine(extra: Partial<ProcessEngineOptions> = {}, logs: string[] = []): ProcessEngine {
   return new ProcessEngine({ scriptPath: ENGINE_SCRIPT, machine, log: (level, message) => logs.push(`${level}: ${message}`), ...extra });
@@ -59,9 +60,10 @@ describe("engine process: crashes and hangs (real node-llama-cpp in a child proc
     try {
       await engine.configure(settings(await scriptedModel(LONG_TEXT)));
       assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
+      let maxTokens = 10_000;
       const pipeline = new CompletionPipeline({
         engine,
-        settings: () => ({ enabled: true, languages: [], multiline: "always", maxTokens: 10_000, maxTimeMs: 60_000, maxLineSuffix: 8, debounceMs: 0 }),
+        settings: () => ({ enabled: true, languages: [], multiline: "always", maxTokens, maxTimeMs: 60_000, maxLineSuffix: 8, debounceMs: 0 }),
         log: () => undefined,
       });
       const lines = ["function run() {", ""];
@@ -76,6 +78,7 @@ describe("engine process: crashes and hangs (real node-llama-cpp in a child proc
       assert.equal(engine.state.kind, "error");
       assert.equal(engine.state.error?.code, "engineStopped");
 
+      maxTokens = 16;
       const again = await pipeline.complete({ ...request, documentKey: "b" });
       assert.equal(again.kind, "suggestion", JSON.stringify(again));
       assert.equal(engine.state.kind, "ready");

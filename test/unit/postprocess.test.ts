@@ -3,13 +3,14 @@ import { limitToBlock } from "../../src/completion/postprocess/blockScope";
 import { imbalance } from "../../src/completion/postprocess/brackets";
 import { trimDuplicateClosers } from "../../src/completion/postprocess/closers";
 import { matchDocumentIndentation } from "../../src/completion/postprocess/indentation";
-import { allowsMultiline, postprocessCompletion, type PostprocessContext } from "../../src/completion/postprocess/index";
+import { allowsMultiline, EndWatcher, postprocessCompletion, type PostprocessContext } from "../../src/completion/postprocess/index";
 import { keepSingleLineUnlessBlockStart } from "../../src/completion/postprocess/lineMode";
 import { dropRewriteOfLineAbove, stopAtRepeatedLines } from "../../src/completion/postprocess/repetition";
 import { dropRepeatOfRightText, stopAtSuffixRepeat } from "../../src/completion/postprocess/suffix";
 import { endsWithBlockOpener } from "../../src/completion/postprocess/text";
 import { dropBlank, toDocumentLineEndings, trimTrailingWhitespace } from "../../src/completion/postprocess/whitespace";
 import { CURSOR, contextAt } from "../support/goldenCases";
+import { longVariedBody } from "../support/scriptedAnswers";
 
 /** A context from a document with `█` where the cursor is (TypeScript unless told). */
 function at(document: string, options: Partial<PostprocessContext> = {}): PostprocessContext {
@@ -339,5 +340,14 @@ describe("postprocessCompletion", () => {
   it("keeps non-ASCII text intact", () => {
     const ctx = at("msg = █\n", { languageId: "python" });
     assert.equal(postprocessCompletion("\"héllo wörld 😀 مرحبا\"", ctx).text, "\"héllo wörld 😀 مرحبا\"");
+  });
+
+  it("the long varied body the abort and crash tests generate is never stopped by an end rule", function () {
+    this.timeout(10_000);
+    // Those tests act while generation runs; an end rule firing first would end it too soon.
+    const body = longVariedBody(200);
+    const watcher = new EndWatcher(at("function run() {\n█", { multiline: "always" }));
+    // Chunks of about a token's length, as the engine streams them.
+    for (let i = 0; i < body.length; i += 5) assert.equal(watcher.push(body.slice(i, i + 5)), undefined, `stopped after ${watcher.text.split("\n").length} lines`);
   });
 });

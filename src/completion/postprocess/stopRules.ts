@@ -17,6 +17,12 @@ export type EndRule = "singleLine" | "repeatedLines" | "repeatsSuffix" | "blockS
 
 /** Copies of a unit within the line being written that decide it loops (as `stopAtRepeatedLines` with no cut-off). */
 const SELF_REPEATS = 4;
+/**
+ * Lines the loop rules look back over while streaming. Every earlier line end was checked already,
+ * so a new loop ends at the newest line; this bounds the cost per line (the filters afterwards
+ * still see the whole text).
+ */
+const WATCHED_LINES = 64;
 
 /** Watches a streamed completion and says when its end is decided. */
 export class EndWatcher {
@@ -60,7 +66,8 @@ export function decidedEnd(raw: string, ctx: PostprocessContext, lineEnded = tru
   if (lineEnded && lastBreak >= 0) {
     const complete = text.slice(0, lastBreak);
     const lines = splitLines(complete);
-    if (loopCut([ctx.linePrefix + lines[0]!, ...lines.slice(1)], false).line < lines.length) return "repeatedLines";
+    const watched = lines.length > WATCHED_LINES ? lines.slice(-WATCHED_LINES) : [ctx.linePrefix + lines[0]!, ...lines.slice(1)];
+    if (loopCut(watched, false).line < watched.length) return "repeatedLines";
     if (stopAtNextLine(complete, ctx).length < complete.length) return "repeatsSuffix";
   }
   // A closed block ends the completion once anything but blank lines follows it; a short word
