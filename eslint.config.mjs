@@ -92,7 +92,7 @@ export default defineConfig(
   },
   {
     name: "slm/boundaries/no-vscode",
-    files: ["src/models/**/*.ts", "src/completion/**/*.ts", "src/chat/**/*.ts", "src/util/**/*.ts", "src/lm/**/*.ts", "src/edit/**/*.ts", "src/scm/**/*.ts"],
+    files: ["src/models/**/*.ts", "src/completion/**/*.ts", "src/chat/**/*.ts", "src/util/**/*.ts", "src/lm/**/*.ts", "src/edit/**/*.ts", "src/scm/**/*.ts", "src/nextEdit/**/*.ts"],
     ignores: [
       // The editor side of completion, chat, the language model provider, edit and commit message.
       "src/completion/editor/**",
@@ -100,6 +100,7 @@ export default defineConfig(
       "src/lm/editor/**",
       "src/edit/editor/**",
       "src/scm/editor/**",
+      "src/nextEdit/editor/**",
       // The vscode adapters STYLE.md asks for (Disposable base, CancellationToken → AbortSignal); type-only.
       "src/util/abort.ts",
       "src/util/dispose.ts",

@@ -2,6 +2,7 @@ import * as vscode from "vscode";
 import type { Engine } from "./engine/api";
 import type { EngineState, EngineStateKind } from "./engine/types";
 import type { CompletionActivity } from "./completion/editor/statusItem";
+import type { NextEditApi } from "./nextEdit/editor/feature";
 
 /** What the extension returns from activate(): used by tests and by other extensions. */
 export interface SlmApi {
@@ -13,6 +14,8 @@ export interface SlmApi {
   readonly onDidChangeState: vscode.Event<EngineState>;
   /** Inline completion, as the editor sees it (for tests and diagnostics). */
   readonly completion?: CompletionApi;
+  /** Next-edit suggestions, as the editor sees them (for tests and diagnostics). */
+  nextEdit?: NextEditApi;
   /** The engine process's id, when the model runs in its own process (slm.engine.host: process). */
   enginePid(): number | undefined;
   /** Resolves with the first state (current or future) of one of `kinds`. */

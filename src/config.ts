@@ -9,6 +9,8 @@ import type { CompletionSettings } from "./completion/types";
 import { ENGINE_HOSTS, type EngineHost, type RoutedSettings } from "./engine";
 import type { RawEngineSettings } from "./engine/types";
 import { networkPathNotice, networkPathReason } from "./models/networkPath";
+import type { NextEditSettings } from "./nextEdit/predictor";
+import { resolveNextEditSettings } from "./nextEdit/settings";
 
 export const SECTION = "slm";
 
@@ -21,6 +23,7 @@ export interface Settings {
   readonly idleUnloadMs: number;
   readonly completion: CompletionSettings;
   readonly chat: ChatSettings;
+  readonly nextEdit: NextEditSettings;
   /** What was wrong with the chat settings as typed, in the user's words. */
   readonly chatNotices: readonly string[];
   readonly allowNetwork: boolean;
@@ -62,6 +65,8 @@ export function readSettings(): Settings {
       modelPath: localPath("modelPath", config.get("modelPath", "")),
       completionModelPath: localPath("completion.modelPath", config.get("completion.modelPath", "")),
       chatModelPath: localPath("chat.modelPath", config.get("chat.modelPath", "")),
+      nextEditModelPath: localPath("nextEdit.modelPath", config.get("nextEdit.modelPath", "")),
+      nextEditPromptLookup: config.get<boolean>("nextEdit.promptLookup", true),
       threads: config.get<number>("threads", 0),
       contextSize: config.get<number>("contextSize", 4096),
       gpu: config.get<string>("gpu", "auto"),
@@ -94,6 +99,7 @@ export function readSettings(): Settings {
       debounceMs: config.get("completion.debounceMs"),
     }),
     chat: chat.settings,
+    nextEdit: resolveNextEditSettings({ enabled: config.get("nextEdit.enabled"), pauseMs: config.get("nextEdit.pauseMs"), maxTimeMs: config.get("nextEdit.maxTimeMs") }),
     chatNotices: chat.notices,
     allowNetwork,
     allowedModelHashes: Array.isArray(hashes) ? hashes : [hashes],

@@ -12,6 +12,7 @@ import { registerChatModelProvider } from "./lm/editor/provider";
 import { ModelController } from "./modelController";
 import { ModelPolicy } from "./modelPolicy";
 import { ServerKeys } from "./serverKeys";
+import { NextEditFeature } from "./nextEdit/editor/feature";
 import { EngineStatusBar } from "./ui/statusBar";
 
 /**
@@ -48,17 +49,20 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   context.subscriptions.push(chat);
   const completion = new CompletionFeature(engine, log);
   context.subscriptions.push(completion);
+  const nextEdit = new NextEditFeature(engine, log);
+  context.subscriptions.push(nextEdit);
   const firstRun = new FirstRun(engine, context.globalState);
   context.subscriptions.push(firstRun);
   context.subscriptions.push(registerChatModelProvider(engine, () => readSettings().chat, log));
   const edit = new EditFeature(engine, log);
   context.subscriptions.push(edit);
 
-  context.subscriptions.push(...registerCommands({ context, log, engine, policy, completion, chat, edit, keys }));
+  context.subscriptions.push(...registerCommands({ context, log, engine, policy, completion, chat, edit, keys, nextEdit }));
 
   const loadedWhileActivating = engine.state.kind !== "noModel";
   const activationMs = performance.now() - started;
   const api = createApi(engine, { activationMs, loadedWhileActivating }, completion.api);
+  api.nextEdit = nextEdit.api;
   context.subscriptions.push(api);
 
   log.info(`Activated in ${activationMs.toFixed(1)} ms; the model loads in the background. ${readSettings().allowNetwork ? "slm.allowNetwork is on: connections go only to a configured server (slm.engine.server) and to downloads you start." : "No network connections are made."}`);

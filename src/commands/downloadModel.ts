@@ -31,9 +31,10 @@ const USE_CHOICES: readonly { readonly use: ModelRole; readonly label: string }[
   { use: "both", label: "Completion and chat" },
   { use: "completion", label: "Completion only" },
   { use: "chat", label: "Chat only" },
+  { use: "nextEdit", label: "Next-edit suggestions" },
 ];
 
-const ROLE_LABEL = { completion: "completion (base, fill-in-the-middle)", chat: "chat (instruct)" } as const;
+const ROLE_LABEL = { completion: "completion (base, fill-in-the-middle)", chat: "chat (instruct)", nextEdit: "next edit" } as const;
 
 /**
  * Downloads a recommended model into the extension's global storage, only with slm.allowNetwork on:
@@ -112,7 +113,7 @@ function readArgs(arg: unknown): DownloadModelArgs {
   const { id, use } = arg as Record<string, unknown>;
   return {
     id: typeof id === "string" ? id : undefined,
-    use: use === "both" || use === "completion" || use === "chat" ? use : undefined,
+    use: use === "both" || use === "completion" || use === "chat" || use === "nextEdit" ? use : undefined,
   };
 }
 
@@ -209,7 +210,7 @@ function reportFailure(error: unknown, model: CatalogModel, args: DownloadModelA
 
 async function askUse(model: CatalogModel, sha256: string, checksumSource: string): Promise<ModelRole | undefined> {
   // The button matching the model's role comes first (right after "Completion and chat" for base models).
-  const order: ModelRole[] = model.role === "chat" ? ["chat", "both", "completion"] : ["both", "completion", "chat"];
+  const order: ModelRole[] = model.role === "nextEdit" ? ["nextEdit"] : model.role === "chat" ? ["chat", "both", "completion"] : ["both", "completion", "chat"];
   const labels = order.map((use) => USE_CHOICES.find((c) => c.use === use)!.label);
   const picked = await vscode.window.showInformationMessage(
     `SLM Assistant: ${model.name} is downloaded and verified (SHA-256 ${sha256.slice(0, 12)}…, checksum ${checksumSource}). Use it for:`,

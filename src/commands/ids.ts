@@ -25,6 +25,9 @@ export const Commands = {
   editRejectChange: "slm.edit.rejectChange",
   commitMessage: "slm.commitMessage",
   setServerApiKey: "slm.setServerApiKey",
+  selectNextEditModel: "slm.selectNextEditModel",
+  nextEditTab: "slm.nextEdit.tab",
+  nextEditDismiss: "slm.nextEdit.dismiss",
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { describeModelInfo } from "../models/modelInfo";
+import { isNextEditModelName } from "../models/nextEditModel";
 import { fileLabel } from "../models/problems";
 import type { ScanResult } from "../models/modelScan";
 import { plainText } from "../util/codicons";
@@ -34,7 +35,7 @@ export function modelPicks(scan: ScanResult, folder: string, currentPath: string
       description: plainText(relative),
       detail: model.cutShort
         ? `$(warning) Cut short: the file is smaller than its header says (an unfinished download?). ${describeModelInfo(model)}`
-        : describeModelInfo(model),
+        : `${describeModelInfo(model)}${model.fileSeparator && isNextEditModelName(model.name, model.path) ? " · next-edit model" : ""}`,
       action: { kind: "use", path: model.path },
     });
   }

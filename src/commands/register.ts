@@ -6,6 +6,7 @@ import type { Engine } from "../engine/api";
 import type { ModelPolicy } from "../modelPolicy";
 import type { ServerKeys } from "../serverKeys";
 import { setServerApiKey } from "./setServerApiKey";
+import type { NextEditFeature } from "../nextEdit/editor/feature";
 import { chooseModelsFolder } from "./chooseModelsFolder";
 import { downloadModel } from "./downloadModel";
 import { Commands, type CommandId } from "./ids";
@@ -24,11 +25,12 @@ export interface CommandTargets {
   readonly chat: ChatFeature;
   readonly edit: EditFeature;
   readonly keys: ServerKeys;
+  readonly nextEdit: NextEditFeature;
 }
 
 /** Every command the extension contributes, in one table: the id and what it does. */
 export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
-  const { context, log, engine, policy, completion, chat, edit, keys } = targets;
+  const { context, log, engine, policy, completion, chat, edit, keys, nextEdit } = targets;
   const runtimeReport = new RuntimeReportDocument();
   const handlers: Readonly<Record<CommandId, (...args: never[]) => unknown>> = {
     [Commands.selectModel]: () => selectModel("both"),
@@ -56,6 +58,9 @@ export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
     [Commands.editRejectChange]: (index?: number) => edit.rejectChange(typeof index === "number" ? index : undefined),
     [Commands.commitMessage]: (arg?: unknown) => writeCommitMessage(engine, log, arg),
     [Commands.setServerApiKey]: () => setServerApiKey(keys, log),
+    [Commands.selectNextEditModel]: () => selectModel("nextEdit"),
+    [Commands.nextEditTab]: () => nextEdit.tab(),
+    [Commands.nextEditDismiss]: () => nextEdit.dismiss(),
   };
   return [
     runtimeReport.register(),

@@ -27,7 +27,7 @@ function networkLine(facts: RuntimeFacts): string {
   return "allowed (slm.allowNetwork is on; used only for downloads you start)";
 }
 
-const LANE_LABELS: Readonly<Record<Lane, string>> = { completion: "completion", chat: "chat" };
+const LANE_LABELS: Readonly<Record<Lane, string>> = { completion: "completion", chat: "chat", nextEdit: "next edit" };
 
 /** What runs, in lines an auditor can copy: model file, hash, backend, threads, context, network. */
 export function runtimeReport(facts: RuntimeFacts): string {

@@ -7,7 +7,7 @@ import { expandHome } from "../engine/settings";
 import { modelPicks } from "./modelPicks";
 import { type ModelRole, ROLE_SETTING, useModel } from "./useModel";
 
-const ROLE_TITLE: Readonly<Record<ModelRole, string>> = { both: "a model", completion: "the completion model", chat: "the chat model" };
+const ROLE_TITLE: Readonly<Record<ModelRole, string>> = { both: "a model", completion: "the completion model", chat: "the chat model", nextEdit: "the next-edit model" };
 
 /**
  * Lets the user pick a model and stores it in their settings; the engine reloads live. With
@@ -16,7 +16,8 @@ const ROLE_TITLE: Readonly<Record<ModelRole, string>> = { both: "a model", compl
  */
 export async function selectModel(role: ModelRole = "both"): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const current = config.get<string>(ROLE_SETTING[role], "") || config.get<string>("modelPath", "");
+  // Next edits never fall back to slm.modelPath.
+  const current = config.get<string>(ROLE_SETTING[role], "") || (role === "nextEdit" ? "" : config.get<string>("modelPath", ""));
   const folder = expandHome(config.get<string>("modelsDirectory", "").trim(), os.homedir());
   if (!folder) return browseForModel(current, role);
 

@@ -10,7 +10,7 @@
 // server states a different SHA-256 (`X-Linked-Etag`), so a wrong value here can only cause a
 // refused download, never an unverified one.
 
-export type ModelRole = "completion" | "chat";
+export type ModelRole = "completion" | "chat" | "nextEdit";
 
 export interface CatalogModel {
   /** Stable: names the file on disk and is what the command's `id` argument takes. */
@@ -82,6 +82,33 @@ export const CATALOG: readonly CatalogModel[] = [
     file: "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
     size: 1_117_320_768,
     sha256: "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    checksumSource: PINNED,
+  },
+  // Sweep Next-Edit (Apache-2.0), the publisher's own Q8_0 files. 1.5B: revision, size and SHA-256
+  // agree across independent public pins of this file. 0.5B: the SHA-256 is the one public pins
+  // give for the file on `main` (no commit or size was found published), so the revision is the
+  // branch and the size is not stated; a changed file is refused by the checksum.
+  {
+    id: "sweep-next-edit-0.5b-q8_0",
+    name: "Sweep Next-Edit 0.5B (Q8_0)",
+    role: "nextEdit",
+    description: "Next-edit suggestions: proposes the change you are about to make. Fastest. Apache-2.0.",
+    repo: "sweepai/sweep-next-edit-0.5B",
+    revision: "main",
+    file: "sweep-next-edit-0.5b.q8_0.gguf",
+    sha256: "2d2f5ca856765a086d4ee3d0dc4d30358e9d562e36480e0c754240e9cf45ed64",
+    checksumSource: PINNED,
+  },
+  {
+    id: "sweep-next-edit-1.5b-q8_0",
+    name: "Sweep Next-Edit 1.5B (Q8_0)",
+    role: "nextEdit",
+    description: "Next-edit suggestions: better proposals, needs more memory. Apache-2.0.",
+    repo: "sweepai/sweep-next-edit-1.5B",
+    revision: "409016591c6c1a94f545f22328a85a3516118f34",
+    file: "sweep-next-edit-1.5b.q8_0.v2.gguf",
+    size: 1_537_269_856,
+    sha256: "1321ea5e5d7529e60f9770c6a0b3a965f89542d16cf4ae51bab267f6a88150da",
     checksumSource: PINNED,
   },
 ];

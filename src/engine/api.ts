@@ -17,6 +17,8 @@ export type PromptPiece =
   | { readonly text: string; readonly role?: string; readonly trimLeadingSpace?: boolean };
 
 export interface FillRequest {
+  /** The lane whose model and sequence run it: "completion" (default) or "nextEdit". */
+  readonly lane?: "completion" | "nextEdit";
   /** Laid out by the caller (prefix, suffix, chunks, FIM tokens), in prompt order. */
   readonly pieces: readonly PromptPiece[];
   /** 0 with `evaluateOnly`. */
@@ -63,6 +65,8 @@ export interface FillResult {
   readonly stateUse?: FillStateUse;
   /** Set when the prompt was longer than the context allows and its oldest tokens were dropped. */
   readonly cutFromTokens?: number;
+  /** With prompt-lookup decoding (the next-edit lane): drafted tokens the model confirmed and refuted. */
+  readonly draftTokens?: { readonly accepted: number; readonly refuted: number };
 }
 
 /** One message of a chat prompt. */

@@ -34,6 +34,7 @@ export function resolveEngineSettings(raw: RawEngineSettings, machine: MachineFa
   const modelPaths = {
     completion: cleanPath(raw.completionModelPath, machine) || modelPath,
     chat: cleanPath(raw.chatModelPath, machine) || modelPath,
+    nextEdit: cleanPath(raw.nextEditModelPath, machine),
   };
 
   let threads = Number.isFinite(raw.threads) ? Math.round(raw.threads) : 0;
@@ -74,7 +75,7 @@ export function resolveEngineSettings(raw: RawEngineSettings, machine: MachineFa
   const completionStatesMiB = resolveStatesBudget(raw.completionStatesMiB, notices);
 
   return {
-    settings: { modelPaths, threads, threadsAuto, contextSize, gpu, gpuLayers, flashAttention: raw.flashAttention !== false, loraAdapters, completionStatesMiB },
+    settings: { modelPaths, threads, threadsAuto, contextSize, gpu, gpuLayers, flashAttention: raw.flashAttention !== false, loraAdapters, completionStatesMiB, nextEditPromptLookup: raw.nextEditPromptLookup !== false },
     notices,
   };
 }

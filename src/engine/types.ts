@@ -2,9 +2,12 @@
 
 export type GpuSetting = "auto" | "off" | "cuda" | "vulkan" | "metal";
 
-/** Each feature evaluates on its own context sequence so one does not evict the other's KV cache. */
-export type Lane = "completion" | "chat";
-export const LANES: readonly Lane[] = ["completion", "chat"];
+/**
+ * Each feature evaluates on its own context sequence so one does not evict the other's KV cache.
+ * "nextEdit" runs only on its own model setting (no fallback to slm.modelPath): off until chosen.
+ */
+export type Lane = "completion" | "chat" | "nextEdit";
+export const LANES: readonly Lane[] = ["completion", "chat", "nextEdit"];
 
 /** Layers to offload to the GPU: as many as fit, or a fixed number (0 = CPU only). */
 export type GpuLayersSetting = "auto" | number;
@@ -22,6 +25,10 @@ export interface RawEngineSettings {
   /** Overrides modelPath for one feature when not empty. */
   readonly completionModelPath?: string;
   readonly chatModelPath?: string;
+  /** The next-edit model (slm.nextEdit.modelPath); empty: next-edit suggestions are off. */
+  readonly nextEditModelPath?: string;
+  /** Prompt-lookup speculative decoding on the next-edit lane (default on). */
+  readonly nextEditPromptLookup?: boolean;
   readonly threads: number;
   readonly contextSize: number;
   readonly gpu: string;
@@ -53,6 +60,8 @@ export interface EngineSettings {
   readonly loraAdapters: readonly LoraAdapterSetting[];
   /** Memory budget for the completion lane's KV states, in MiB (at least one state is kept). */
   readonly completionStatesMiB: number;
+  /** The next-edit sequence drafts tokens by looking its own output up in the prompt. */
+  readonly nextEditPromptLookup: boolean;
 }
 
 /** "unloaded": freed after slm.unloadAfterMinutes without use; the next request loads it again. */

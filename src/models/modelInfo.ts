@@ -2,6 +2,7 @@ import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { FIM_SPELLINGS } from "./fimFamilies";
+import { FILE_SEPARATOR } from "./nextEditModel";
 import { formatBytes } from "../util/bytes";
 import { checkHyperparameters, headerCheckEnabled } from "./headerCheck";
 import { fileLabel, ModelProblem } from "./problems";
@@ -31,6 +32,8 @@ export interface ModelInfo {
   readonly trainContextSize?: number;
   /** FIM token ids in the metadata, or FIM token texts in the vocabulary. */
   readonly fim: boolean;
+  /** The vocabulary has Qwen2.5-Coder's repo-level `<|file_sep|>` token (next-edit models need it). */
+  readonly fileSeparator?: boolean;
   readonly chatTemplate: boolean;
   /** Where the tensors say their data ends (unknown for tensor types this reader does not know). */
   readonly dataEndBytes?: number;
@@ -130,7 +133,7 @@ const MAX_TEXT_BYTES = 1024 * 1024;
 /** Integer arrays this short are kept: per-layer head counts, FFN widths, experts used. */
 const MAX_KEPT_ARRAY = 1024;
 const INTEGER_TYPES = new Set([0, 1, 2, 3, 4, 5, 10, 11]);
-const FIM_TEXTS = new Set(FIM_SPELLINGS.flatMap((spelling) => [...spelling.prefix, ...spelling.suffix]));
+const FIM_TEXTS = new Set([...FIM_SPELLINGS.flatMap((spelling) => [...spelling.prefix, ...spelling.suffix]), FILE_SEPARATOR]);
 
 async function readHeader(reader: HeaderReader, label: string): Promise<RawHeader> {
   const notGguf = () =>
@@ -215,6 +218,7 @@ function summarize(file: string, sizeBytes: number, header: RawHeader): ModelInf
     quantization: quantizationOf(header),
     trainContextSize: typeof context === "number" ? context : typeof context === "bigint" ? Number(context) : undefined,
     fim: hasFimIds || spellingFound,
+    fileSeparator: header.fimTexts.has(FILE_SEPARATOR),
     chatTemplate: text("tokenizer.chat_template") !== undefined,
     dataEndBytes,
     cutShort: dataEndBytes !== undefined && dataEndBytes > sizeBytes,

@@ -5,7 +5,7 @@
 import type { EngineState, Lane, RemoteLaneState } from "../engine/types";
 import { formatBytes } from "../util/bytes";
 
-const LABEL: Readonly<Record<Lane, string>> = { completion: "Completion", chat: "Chat" };
+const LABEL: Readonly<Record<Lane, string>> = { completion: "Completion", chat: "Chat", nextEdit: "Next edit" };
 
 /** The status bar text when a feature is on a server and something about it needs saying; else undefined. */
 export function remoteStatusText(state: EngineState): { text: string; background?: string } | undefined {

@@ -43,6 +43,22 @@ export function statusItem(page: Page): Locator {
   return page.locator(".part.statusbar .statusbar-item", { hasText: "SLM:" });
 }
 
+/** The editor the user works in: the active group's (other specs leave other editors open). */
+export function activeEditor(page: Page): Locator {
+  return page.locator(".editor-group-container.active .monaco-editor").first();
+}
+
+/** Ghost text (inline suggestions) in the active editor. */
+export function ghostText(page: Page): Locator {
+  return activeEditor(page).locator(".ghost-text-decoration, .ghost-text-decoration-preview");
+}
+
+/** The text of view line `line` of the active editor, non-breaking spaces as spaces. */
+export async function lineText(page: Page, line: number): Promise<string> {
+  const text = await activeEditor(page).locator(".view-lines .view-line").nth(line).innerText();
+  return text.replace(/\u00a0/g, " ");
+}
+
 /** Error/info toasts currently shown. */
 export function toasts(page: Page, hasText: string | RegExp): Locator {
   return page.locator(".notifications-toasts .notification-toast", { hasText });

@@ -10,10 +10,11 @@ import { llamaSourceCommit } from "./gguf/llamaSource";
 import { ScriptMode, scriptedModelSpec } from "./gguf/scripted";
 import { costFaithfulSpec } from "./gguf/costFaithful";
 import {
-  OVERSIZED_SHAPE, oversizedModelSpec, QWEN25_CODER_05B_SHAPE, QWEN25_CODER_15B_SHAPE, qwen25Coder05BSpec, TINY_SHAPE, tinyModelSpec,
+  OVERSIZED_SHAPE, oversizedModelSpec, QWEN25_CODER_05B_SHAPE, QWEN25_CODER_15B_SHAPE, qwen25Coder05BSpec, qwen25VocabModelSpec, TINY_SHAPE, tinyModelSpec,
   UNKNOWN_ARCHITECTURE, unknownArchitectureSpec,
 } from "./gguf/shapes";
 import { loraAdapterSpec } from "./gguf/lora";
+import { windowScriptSpec } from "./gguf/windowScript";
 import { GgufModelSpec, GgufValue } from "./gguf/types";
 import { strArray, u32 } from "./gguf/values";
 import { writeGguf } from "./gguf/writer";
@@ -62,6 +63,21 @@ export function costFaithfulModel(size: CostFaithfulShape, text: string): Promis
   const base = size === "0.5b" ? QWEN25_CODER_05B_SHAPE : QWEN25_CODER_15B_SHAPE;
   const shape = { ...base, name: `SLM cost-faithful scripted model (Qwen2.5-Coder-${size.toUpperCase()} shape, zero layers)` };
   return cachedModel(`cost-faithful-qwen2.5-coder-${size}`, { shape, text, costFaithful: 1 }, (path) => writeGguf(path, costFaithfulSpec(shape, text, qwenChatTemplate())));
+}
+
+/** Qwen2.5's full vocabulary on the tiny model's body (about 40 MB): real token ids for every text. */
+export function qwen25VocabModel(): Promise<string> {
+  return cachedModel("qwen2.5-vocab", { shape: TINY_SHAPE, vocab: "qwen2.5" }, (path) => writeGguf(path, qwen25VocabModelSpec()));
+}
+
+/**
+ * A cost-faithful next-edit model: Qwen2.5-Coder-0.5B's or 1.5B's exact shape and vocabulary, zero
+ * layer weights, writing `pieces` (see gguf/windowScript.ts) and then <|endoftext|>. About 0.7 GB
+ * (0.5B) or 1.9 GB (1.5B); for benchmarks.
+ */
+export function windowScriptModel(size: "0.5B" | "1.5B", pieces: readonly string[]): Promise<string> {
+  const shape = size === "0.5B" ? { ...QWEN25_CODER_05B_SHAPE, name: "Qwen2.5-Coder-0.5B shape" } : QWEN25_CODER_15B_SHAPE;
+  return cachedModel(`next-edit-window-${size}`, { shape, pieces }, (path) => writeGguf(path, windowScriptSpec(shape, pieces, qwenChatTemplate())));
 }
 
 /**

@@ -48,7 +48,7 @@ describe("first run", () => {
       assert.ok(walkthrough, `no walkthrough ${WALKTHROUGH_ID} in package.json`);
       assert.equal(WALKTHROUGH_REF, `${manifest.publisher}.${manifest.name}#${WALKTHROUGH_ID}`);
       assert.equal(walkthrough.title, "Get started with SLM Assistant");
-      assert.deepEqual(walkthrough.steps.map((s) => s.id), ["chooseModel", "scanFolder", "downloadModel", "tryCompletion", "openChat", "editSelection", "runtimeInfo"]);
+      assert.deepEqual(walkthrough.steps.map((s) => s.id), ["chooseModel", "scanFolder", "downloadModel", "tryCompletion", "nextEdit", "openChat", "editSelection", "runtimeInfo"]);
     });
 
     it("gives every step one button, to a command of this extension", () => {
@@ -61,7 +61,7 @@ describe("first run", () => {
         assert.ok(known.has(commands[0]!), `${step.id} links to ${commands[0]}, not in src/commands/ids.ts`);
       }
       assert.deepEqual(walkthrough!.steps.map((s) => stepCommands(s)[0]), [
-        Commands.selectModel, Commands.chooseModelsFolder, Commands.downloadModel, Commands.triggerCompletion, Commands.openChat, Commands.editSelection, Commands.showRuntimeInfo,
+        Commands.selectModel, Commands.chooseModelsFolder, Commands.downloadModel, Commands.triggerCompletion, Commands.selectNextEditModel, Commands.openChat, Commands.editSelection, Commands.showRuntimeInfo,
       ]);
     });
 

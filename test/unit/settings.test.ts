@@ -19,7 +19,7 @@ describe("engine settings", () => {
   });
 
   it("treats a blank path as no model", () => {
-    assert.deepEqual(resolveEngineSettings({ ...raw, modelPath: "   " }, machine).settings.modelPaths, { completion: "", chat: "" });
+    assert.deepEqual(resolveEngineSettings({ ...raw, modelPath: "   " }, machine).settings.modelPaths, { completion: "", chat: "", nextEdit: "" });
   });
 
   it("refuses negative threads with a sentence and uses automatic", () => {
@@ -70,15 +70,23 @@ describe("engine settings", () => {
   });
 
   it("gives each feature slm.modelPath unless its own model path is set", () => {
-    assert.deepEqual(resolveEngineSettings(raw, machine).settings.modelPaths, { completion: "/m/model.gguf", chat: "/m/model.gguf" });
+    assert.deepEqual(resolveEngineSettings(raw, machine).settings.modelPaths, { completion: "/m/model.gguf", chat: "/m/model.gguf", nextEdit: "" });
     assert.deepEqual(
       resolveEngineSettings({ ...raw, completionModelPath: " ~/base.gguf ", chatModelPath: "" }, machine).settings.modelPaths,
-      { completion: "/home/ada/base.gguf", chat: "/m/model.gguf" },
+      { completion: "/home/ada/base.gguf", chat: "/m/model.gguf", nextEdit: "" },
     );
     assert.deepEqual(
       resolveEngineSettings({ ...raw, modelPath: "", chatModelPath: "/m/instruct.gguf" }, machine).settings.modelPaths,
-      { completion: "", chat: "/m/instruct.gguf" },
+      { completion: "", chat: "/m/instruct.gguf", nextEdit: "" },
     );
+  });
+
+  it("gives next edits only their own model path: off until one is chosen", () => {
+    assert.equal(resolveEngineSettings({ ...raw, modelPath: "/m/model.gguf" }, machine).settings.modelPaths.nextEdit, "");
+    const chosen = resolveEngineSettings({ ...raw, nextEditModelPath: " ~/sweep.gguf " }, machine).settings;
+    assert.equal(chosen.modelPaths.nextEdit, "/home/ada/sweep.gguf");
+    assert.equal(chosen.nextEditPromptLookup, true);
+    assert.equal(resolveEngineSettings({ ...raw, nextEditPromptLookup: false }, machine).settings.nextEditPromptLookup, false);
   });
 
   it("reads slm.gpuLayers as auto or a whole number and corrects anything else", () => {

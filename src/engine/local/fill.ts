@@ -45,7 +45,7 @@ export async function runFill(
   };
 }
 
-function tokenizePieces(model: LlamaModel, pieces: readonly PromptPiece[]): Token[] {
+export function tokenizePieces(model: LlamaModel, pieces: readonly PromptPiece[]): Token[] {
   let cache = tokenCaches.get(model);
   if (!cache) tokenCaches.set(model, (cache = new Map<string, Token[]>()));
   const tokens: Token[] = [];

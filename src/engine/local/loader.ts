@@ -265,6 +265,15 @@ export class ModelLoader {
     return this.logBuffer.since(mark);
   }
 
+  /**
+   * The next-edit model mostly copies its window from the prompt: prompt-lookup decoding drafts the
+   * next tokens from where the latest ones appear in the prompt and checks them in one batch.
+   */
+  private sequenceOptions(lane: Lane, settings: EngineSettings): Parameters<LlamaContext["getSequence"]>[0] {
+    if (lane !== "nextEdit" || !settings.nextEditPromptLookup || !this.module) return undefined;
+    return { tokenPredictor: new this.module.InputLookupTokenPredictor({ patternLength: { min: 2 }, predictionLength: { max: 8 } }) };
+  }
+
   async readHeader(module: LlamaModule, file: string): Promise<GgufFileInfo> {
     try {
       return await module.readGgufFileInfo(file, { readTensorInfo: true, logWarnings: false });
@@ -308,7 +317,7 @@ export class ModelLoader {
     }
     const completionStates = states > 0 ? new KvStates(Array.from({ length: states }, () => instance.getSequence())) : undefined;
     const sequences = new Map<Lane, LlamaContextSequence>(
-      wanted.lanes.map((lane) => [lane, lane === "completion" && completionStates ? completionStates.latest : instance.getSequence()]),
+      wanted.lanes.map((lane) => [lane, lane === "completion" && completionStates ? completionStates.latest : instance.getSequence(this.sequenceOptions(lane, settings))]),
     );
     this.deps.log(
       "info",

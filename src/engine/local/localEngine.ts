@@ -19,7 +19,7 @@ import { resolveEngineSettings } from "../settings";
 import type { EngineError, EngineSettings, EngineState, Lane, RawEngineSettings } from "../types";
 import { startChat } from "./chat";
 import { startGenerate } from "./generate";
-import { runFill } from "./fill";
+import { runFill, tokenizePieces } from "./fill";
 import { LaneQueue, raceAbort, throwIfAborted } from "./lanes";
 import { onLlamaLog, type LlamaModel } from "./llamaRuntime";
 import { ModelLoader } from "./loader";
@@ -136,10 +136,26 @@ export class LocalEngine implements Engine {
     }));
   }
 
-  /** Fill-in-the-middle on the completion lane, reusing its KV cache. */
+  /** Fill-in-the-middle on the completion lane (or a next-edit window on its lane), reusing its KV cache. */
   fill(request: FillRequest, options: RequestOptions = {}): Promise<FillResult> {
     const aborted: FillResult = { text: "", stopReason: "abort", promptTokens: 0, reusedTokens: 0, evaluatedTokens: 0, generatedTokens: 0, evalMs: 0, generateMs: 0 };
-    return this.withSession("completion", options.signal, (session, signal) => runFill(session, request, signal, options), () => aborted);
+    const lane = request.lane ?? "completion";
+    return this.withSession(
+      lane,
+      options.signal,
+      async (session, signal) => {
+        const predictor = session.sequence.tokenPredictor;
+        // Prompt lookup drafts from the input tokens it is given (node-llama-cpp's completion
+        // classes give it theirs; a raw sequence must): the prompt, where the window it copies is.
+        predictor?.updateInputTokens?.(tokenizePieces(session.model, request.pieces));
+        const before = predictor ? { ...session.sequence.tokenPredictions } : undefined;
+        const result = await runFill(session, request, signal, options);
+        if (!before) return result;
+        const after = session.sequence.tokenPredictions;
+        return { ...result, draftTokens: { accepted: after.used - before.used, refuted: after.refuted - before.refuted } };
+      },
+      () => aborted,
+    );
   }
 
   /** One chat answer on the chat lane, streamed through `onText`. */
@@ -348,6 +364,9 @@ export class LocalEngine implements Engine {
     const slot = this.slotFor(lane);
     const laneError = this.laneErrors[lane];
     if (!slot && laneError) throw new EngineUnavailableError(laneError.message);
+    if (!slot && lane === "nextEdit") {
+      throw new EngineUnavailableError('No next-edit model is set. Choose one (such as Sweep Next-Edit 0.5B) in slm.nextEdit.modelPath or with "SLM: Select Next-Edit Model…".');
+    }
     if (!slot) {
       throw new EngineUnavailableError(
         `No model is set for ${lane === "chat" ? "chat" : "completion"}. Set slm.${lane}.modelPath or slm.modelPath, or choose one with "SLM: Select Model…".`,

@@ -87,7 +87,8 @@ export function modelKey(slot: PlannedSlot, settings: EngineSettings): string {
 }
 
 export function contextKey(slot: PlannedSlot, settings: EngineSettings): string {
-  return JSON.stringify([slot.lanes, settings.contextSize, settings.threads, settings.flashAttention, settings.completionStatesMiB]);
+  const lookup = slot.lanes.includes("nextEdit") ? [settings.nextEditPromptLookup] : [];
+  return JSON.stringify([slot.lanes, settings.contextSize, settings.threads, settings.flashAttention, settings.completionStatesMiB, ...lookup]);
 }
 
 /** The loaded models the new settings still want as they are; the others are disposed. */

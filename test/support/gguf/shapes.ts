@@ -88,3 +88,13 @@ export function oversizedModelSpec(): GgufModelSpec {
   const shape = OVERSIZED_SHAPE;
   return transformerSpec(shape, tinyVocabulary(), qwenChatTemplate(), randomWeights(GgmlType.F16, shape.embedding), GgmlType.F16);
 }
+
+/**
+ * The tiny model's 2-layer, 64-wide body with Qwen2.5's full 151,936-token vocabulary (special,
+ * FIM and repo-level tokens at their real ids): about 40 MB, for tests that check exact token
+ * sequences (the next-edit prompt) without the 531 MB of the real shape.
+ */
+export function qwen25VocabModelSpec(): GgufModelSpec {
+  const shape = { ...TINY_SHAPE, name: "SLM Qwen2.5 vocabulary model (random weights)" };
+  return transformerSpec(shape, qwen25Vocabulary(), qwenChatTemplate(), randomWeights(GgmlType.F16, shape.embedding), GgmlType.F16);
+}

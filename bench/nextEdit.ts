@@ -1,0 +1,311 @@
+/**
+ * npm run bench:nextedit
+ *
+ * Time from the pause to the shown next-edit proposal, with cost-faithful scripted models of
+ * Sweep Next-Edit's two shapes (Qwen2.5-Coder-0.5B and -1.5B: exact layer counts, widths and the
+ * real 151,936-token vocabulary, zero layer weights, Q8_0; a bigram head writing a realistic
+ * predicted window, then <|endoftext|>; see test/support/gguf/windowScript.ts). Every token costs
+ * what it costs in the real model; the output is a real window, parsed and diffed as in the editor.
+ *
+ * The scene: a 60-line TypeScript file where a parameter was just renamed; the model's window
+ * (21 lines around the cursor) carries the rename to its next use. Each request after the pause
+ * has a new latest edit (a different earlier edit in the history), so the prompt differs from the
+ * previous one from the edit blocks on, as it does between two pauses: the KV cache keeps only the
+ * related files before them ("warm"). The first request of each configuration (cold) is reported
+ * apart.
+ *
+ * Prompt-lookup decoding on and off: two engines hold the same model (weights mapped once), one
+ * with slm.nextEdit.promptLookup, one without; requests alternate between them (A B A B). The
+ * current window's unchanged parts are written in the prompt with the model's own pieces, so the
+ * lookup finds the output in the prompt as it finds a real model's copied tokens.
+ *
+ * Settings (in the JSON): threads 2 (BENCH_THREADS), context 4096, CPU only, flash attention on,
+ * BENCH_ROUNDS (default 6) requests per configuration, BENCH_SHAPES (default "0.5B,1.5B").
+ * Writes the models once (~0.7 GB and ~1.9 GB, cached outside the repository). Run it with
+ * `nice -n 10`; on a shared machine compare only within one run. Prints a table and writes
+ * bench/out/nextedit.json.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Engine, FillResult, PromptPiece } from "../src/engine/api";
+import { LocalEngine } from "../src/engine/local/localEngine";
+import { EditHistory } from "../src/nextEdit/history";
+import { buildNextEditPrompt, FILE_SEP, NEXT_EDIT_STOP_TOKENS } from "../src/nextEdit/prompt";
+import { interpretPrediction } from "../src/nextEdit/proposal";
+import { stripWindowTags, windowPiece } from "../test/support/gguf/windowScript";
+import { qwen25VocabModel, windowScriptModel } from "../test/support/models";
+
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const SHAPES = (process.env.BENCH_SHAPES ?? "0.5B,1.5B").split(",").map((s) => s.trim()) as ("0.5B" | "1.5B")[];
+const FILE = "file:///bench/src/cart.ts";
+const PATH = "src/cart.ts";
+
+/** A realistic file: the parameter `items` of `subtotal` was renamed to `lines` on line 20. */
+function scene(): { before: string[]; after: string[]; predicted: string[]; cursorLine: number } {
+  const before: string[] = [
+    'import { formatMoney, roundCents } from "./money";',
+    'import type { Discount, LineItem, TaxRule } from "./types";',
+    "",
+    "export interface CartTotals {",
+    "  readonly subtotal: number;",
+    "  readonly discount: number;",
+    "  readonly tax: number;",
+    "  readonly total: number;",
+    "}",
+    "",
+    "const FREE_SHIPPING_FROM = 50;",
+    "const SHIPPING_FLAT = 4.95;",
+    "",
+    "/** The cart's totals, in the currency's smallest unit rounded once at the end. */",
+    "export function cartTotals(items: readonly LineItem[], discounts: readonly Discount[], tax: TaxRule): CartTotals {",
+    "  const sub = subtotal(items);",
+    "  const off = discountFor(sub, discounts);",
+    "  return { subtotal: sub, discount: off, tax: taxOn(sub - off, tax), total: sub - off + taxOn(sub - off, tax) + shipping(sub - off) };",
+    "}",
+    "",
+    "export function subtotal(items: readonly LineItem[]): number {",
+    "  let sum = 0;",
+    "  for (const item of items) {",
+    "    if (item.quantity <= 0) continue;",
+    "    sum += item.unitPrice * item.quantity;",
+    "  }",
+    "  return roundCents(sum);",
+    "}",
+    "",
+    "function discountFor(amount: number, discounts: readonly Discount[]): number {",
+    "  let best = 0;",
+    "  for (const discount of discounts) {",
+    '    const value = discount.kind === "percent" ? (amount * discount.value) / 100 : discount.value;',
+    "    if (value > best && amount >= discount.minimum) best = value;",
+    "  }",
+    "  return Math.min(best, amount);",
+    "}",
+    "",
+    "function taxOn(amount: number, rule: TaxRule): number {",
+    "  return rule.included ? 0 : roundCents((amount * rule.rate) / 100);",
+    "}",
+    "",
+    "function shipping(amount: number): number {",
+    "  return amount >= FREE_SHIPPING_FROM ? 0 : SHIPPING_FLAT;",
+    "}",
+    "",
+    "export function describeTotals(totals: CartTotals): string {",
+    "  const parts = [`Subtotal ${formatMoney(totals.subtotal)}`];",
+    "  if (totals.discount > 0) parts.push(`Discount −${formatMoney(totals.discount)}`);",
+    "  if (totals.tax > 0) parts.push(`Tax ${formatMoney(totals.tax)}`);",
+    "  parts.push(`Total ${formatMoney(totals.total)}`);",
+    '  return parts.join(" · ");',
+    "}",
+  ];
+  const after = [...before];
+  after[20] = "export function subtotal(lines: readonly LineItem[]): number {";
+  const predicted = [...after];
+  predicted[22] = "  for (const item of lines) {";
+  return { before, after, predicted, cursorLine: 20 };
+}
+
+interface Sample {
+  readonly lookup: boolean;
+  readonly round: number;
+  readonly ms: number;
+  readonly shown: boolean;
+  readonly result: FillResult;
+}
+
+async function main(): Promise<void> {
+  const pressureBefore = cpuPressure();
+  console.log(`bench:nextedit: ${os.cpus().length} CPUs, threads ${THREADS}, CPU pressure before: ${pressureBefore ?? "n/a"}`);
+  const { before, after, predicted, cursorLine } = scene();
+  const window = { start: Math.max(0, cursorLine - 10), end: Math.min(after.length, cursorLine + 11) };
+  const segments = await tokenTexts(predicted.slice(window.start, window.end).join("\n") + "\n");
+  const pieces = segments.map((text, i) => windowPiece(text, i));
+  const results: Record<string, unknown> = {};
+  for (const shape of SHAPES) {
+    const written = performance.now();
+    const model = await windowScriptModel(shape, pieces);
+    console.log(`${shape}: model ${model} ready in ${((performance.now() - written) / 1000).toFixed(1)} s (${segments.length} pieces)`);
+    const engines = { on: await engineFor(model, true), off: await engineFor(model, false) };
+    const samples: Sample[] = [];
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const lookup of round % 2 === 0 ? [true, false] : [false, true]) {
+          const sample = await request(lookup ? engines.on : engines.off, { before, after, cursorLine, window, pieces, segments, round });
+          samples.push({ ...sample, lookup, round });
+          console.log(`${shape} round ${round} lookup ${lookup ? "on " : "off"}: ${sample.ms.toFixed(0)} ms, ${sample.shown ? "proposal shown" : "NOTHING SHOWN"}, prompt ${sample.result.promptTokens} (evaluated ${sample.result.evaluatedTokens}), generated ${sample.result.generatedTokens}${sample.result.draftTokens ? `, drafts accepted ${sample.result.draftTokens.accepted} refuted ${sample.result.draftTokens.refuted}` : ""}`);
+        }
+      }
+    } finally {
+      await engines.on.dispose();
+      await engines.off.dispose();
+    }
+    results[shape] = summarize(samples);
+  }
+  const out = { settings: { threads: THREADS, rounds: ROUNDS, contextSize: 4096, gpu: "off", shapes: SHAPES, pieces: segments.length }, results, cpuPressure: { before: pressureBefore, after: cpuPressure() }, cpus: os.cpus().length };
+  fs.mkdirSync(path.join("bench", "out"), { recursive: true });
+  fs.writeFileSync(path.join("bench", "out", "nextedit.json"), JSON.stringify(out, null, 2));
+  console.log(JSON.stringify(results, null, 2));
+  console.log(`CPU pressure before / after: ${pressureBefore ?? "?"} / ${out.cpuPressure.after ?? "?"}; wrote bench/out/nextedit.json`);
+}
+
+/** The real Qwen2.5 token texts of `text` (one piece per token, as the real model writes it). */
+async function tokenTexts(text: string): Promise<string[]> {
+  const { getLlama } = await import("node-llama-cpp");
+  const llama = await getLlama({ gpu: false, build: "never" });
+  const model = await llama.loadModel({ modelPath: await qwen25VocabModel(), vocabOnly: true });
+  try {
+    const texts = model.tokenize(text, false).map((token) => model.detokenize([token]));
+    if (texts.join("") !== text) throw new Error("the window's tokens do not detokenize one by one to its text");
+    return texts;
+  } finally {
+    await model.dispose();
+    await llama.dispose();
+  }
+}
+
+async function engineFor(modelPath: string, lookup: boolean): Promise<Engine> {
+  const engine = new LocalEngine({ machine: { logicalCores: os.cpus().length, physicalCores: THREADS, homeDir: os.homedir() }, log: () => undefined });
+  await engine.configure({ modelPath: "", nextEditModelPath: modelPath, nextEditPromptLookup: lookup, threads: THREADS, contextSize: 4096, gpu: "off", flashAttention: true });
+  if (engine.state.kind !== "ready") throw new Error(`the engine did not load ${modelPath}: ${engine.state.error?.message ?? engine.state.kind}`);
+  return engine;
+}
+
+interface Scene {
+  readonly before: string[];
+  readonly after: string[];
+  readonly cursorLine: number;
+  readonly window: { start: number; end: number };
+  readonly pieces: string[];
+  readonly segments: string[];
+  readonly round: number;
+}
+
+/** One pause: history → prompt → engine → parse and diff, timed from the pause to the proposal. */
+async function request(engine: Engine, s: Scene): Promise<{ ms: number; shown: boolean; result: FillResult }> {
+  const history = new EditHistory();
+  const t0 = Date.now() - 60_000;
+  // An earlier edit elsewhere, different every round: the prompt changes from the edit blocks on.
+  const earlier = [...s.before];
+  earlier[47] = `  const parts = [\`Subtotal ${"#".repeat(s.round + 1)} \${formatMoney(totals.subtotal)}\`];`;
+  history.record(FILE, PATH, s.before.join("\n"), earlier.join("\n"), t0);
+  const current = [...s.after];
+  current[47] = earlier[47]!;
+  const renamedFrom = [...earlier];
+  history.record(FILE, PATH, renamedFrom.join("\n"), current.join("\n"), t0 + 40_000);
+  const started = performance.now();
+  const prompt = buildNextEditPrompt({
+    path: PATH,
+    lines: current,
+    cursorLine: s.cursorLine,
+    recent: history.recent(3),
+    latest: history.latest(FILE),
+    related: [{ path: "src/types.ts", text: TYPES }],
+  });
+  const result = await engine.fill({
+    lane: "nextEdit",
+    pieces: withScriptPieces(prompt.pieces, prompt.currentWindow, s.segments, s.pieces),
+    maxTokens: 768,
+    // No time cap: the benchmark measures the whole window however slow the machine is.
+    maxTimeMs: 3_600_000,
+    stopTokens: NEXT_EDIT_STOP_TOKENS,
+    stopStrings: [],
+    stopAtNewline: false,
+  });
+  const interpretation = interpretPrediction({
+    output: stripWindowTags(result.text),
+    complete: result.generatedTokens < 768,
+    window: prompt.window,
+    currentWindow: prompt.currentWindow,
+    originalWindow: prompt.originalWindow,
+    cursor: { line: s.cursorLine, character: 30 },
+  });
+  return { ms: performance.now() - started, shown: "proposal" in interpretation, result };
+}
+
+/**
+ * The prompt with the current window's text written as the model's pieces where it matches the
+ * predicted window (token by token from the start and from the end), as text in between.
+ */
+function withScriptPieces(pieces: readonly PromptPiece[], currentWindow: string, segments: readonly string[], scripted: readonly string[]): PromptPiece[] {
+  const body = `${currentWindow}\n`;
+  let head = 0;
+  let offset = 0;
+  while (head < segments.length && body.startsWith(segments[head]!, offset)) offset += segments[head++]!.length;
+  let tail = segments.length;
+  let end = body.length;
+  while (tail > head && body.slice(0, end).endsWith(segments[tail - 1]!) && end - segments[tail - 1]!.length >= offset) end -= segments[--tail]!.length;
+  const out: PromptPiece[] = [];
+  for (const piece of pieces) {
+    if ("text" in piece && piece.text.startsWith("current/") && piece.text.endsWith(body)) {
+      out.push({ text: piece.text.slice(0, piece.text.length - body.length) });
+      for (let i = 0; i < head; i++) out.push({ special: scripted[i]! });
+      if (end > offset) out.push({ text: body.slice(offset, end) });
+      for (let i = tail; i < segments.length; i++) out.push({ special: scripted[i]! });
+    } else {
+      out.push(piece);
+    }
+  }
+  if (!out.some((piece) => "special" in piece && piece.special !== FILE_SEP)) throw new Error("the current window was not found in the prompt");
+  return out;
+}
+
+function summarize(samples: readonly Sample[]): Record<string, unknown> {
+  const of = (lookup: boolean) => {
+    const all = samples.filter((s) => s.lookup === lookup);
+    const warm = all.slice(1);
+    const ms = warm.map((s) => s.ms).sort((a, b) => a - b);
+    return {
+      coldMs: round(all[0]?.ms ?? NaN),
+      warmP50Ms: round(quantile(ms, 0.5)),
+      warmP95Ms: round(quantile(ms, 0.95)),
+      shown: `${all.filter((s) => s.shown).length}/${all.length}`,
+      promptTokens: all[0]?.result.promptTokens,
+      evaluatedTokensWarmMedian: quantile(warm.map((s) => s.result.evaluatedTokens).sort((a, b) => a - b), 0.5),
+      generatedTokens: all[0]?.result.generatedTokens,
+      generateMsWarmMedian: round(quantile(warm.map((s) => s.result.generateMs).sort((a, b) => a - b), 0.5)),
+      evalMsWarmMedian: round(quantile(warm.map((s) => s.result.evalMs).sort((a, b) => a - b), 0.5)),
+      draftTokens: all.at(-1)?.result.draftTokens,
+    };
+  };
+  const on = of(true);
+  const off = of(false);
+  return { promptLookupOn: on, promptLookupOff: off, speedUpWarmP50: round(off.warmP50Ms / on.warmP50Ms, 2), generationSpeedUp: round(off.generateMsWarmMedian / on.generateMsWarmMedian, 2) };
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+function round(value: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function cpuPressure(): string | undefined {
+  try {
+    return fs.readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0];
+  } catch {
+    return undefined;
+  }
+}
+
+const TYPES = [
+  "export interface LineItem {",
+  "  readonly sku: string;",
+  "  readonly unitPrice: number;",
+  "  readonly quantity: number;",
+  "}",
+  "",
+  'export type Discount = { readonly kind: "percent" | "amount"; readonly value: number; readonly minimum: number };',
+  "export interface TaxRule {",
+  "  readonly rate: number;",
+  "  readonly included: boolean;",
+  "}",
+].join("\n");
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
