@@ -28,12 +28,12 @@ const engineHostOptions = {
   external: ["node-llama-cpp"],
 };
 
-/** The hashing worker (src/models/hashWorker.ts), started by src/models/fileHash.ts from the same folder. */
+/** The model-file worker (src/models/fileWorker.ts: hashing, GGUF headers), started by src/models/fileWorkerClient.ts from the same folder. */
 /** @type {import('esbuild').BuildOptions} */
-const hashWorkerOptions = {
+const fileWorkerOptions = {
   ...extensionOptions,
-  entryPoints: ["src/models/hashWorker.ts"],
-  outfile: "dist/hashWorker.js",
+  entryPoints: ["src/models/fileWorker.ts"],
+  outfile: "dist/fileWorker.js",
   external: [],
 };
 
@@ -52,7 +52,7 @@ const chatWebviewOptions = {
 };
 
 async function main() {
-  const builds = [extensionOptions, engineHostOptions, hashWorkerOptions, chatWebviewOptions];
+  const builds = [extensionOptions, engineHostOptions, fileWorkerOptions, chatWebviewOptions];
   if (watch) {
     for (const options of builds) (await esbuild.context(options)).watch();
     return;

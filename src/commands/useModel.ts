@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import { SECTION } from "../config";
-import { readModelInfo } from "../models/modelInfo";
+import { readModelInfoOffThread } from "../models/modelInfoOffThread";
 import { nextEditFit } from "../models/nextEditModel";
 import { Commands } from "./ids";
 
@@ -48,7 +48,7 @@ export async function useModel(file: string, role: ModelRole, log?: vscode.LogOu
 
 /** A plain completion model chosen for next edits works badly; say so once, at the choice. */
 async function warnIfNotNextEditModel(file: string, log?: vscode.LogOutputChannel): Promise<void> {
-  const info = await readModelInfo(file).catch(() => undefined);
+  const info = await readModelInfoOffThread(file).catch(() => undefined);
   if (!info) return; // Unreadable files are reported when the engine loads them.
   const fit = nextEditFit({ name: info.name, file, fileSeparator: info.fileSeparator === true, fim: info.fim });
   if (fit.kind === "nextEdit") return;
@@ -61,7 +61,7 @@ async function warnIfNotNextEditModel(file: string, log?: vscode.LogOutputChanne
  * cannot complete or chat well: offer to use it for what it is for.
  */
 async function offerForNextEdits(file: string, log?: vscode.LogOutputChannel): Promise<void> {
-  const info = await readModelInfo(file).catch(() => undefined);
+  const info = await readModelInfoOffThread(file).catch(() => undefined);
   if (!info || nextEditFit({ name: info.name, file, fileSeparator: info.fileSeparator === true, fim: info.fim }).kind !== "nextEdit") return;
   const use = "Use for Next-Edit Suggestions";
   const picked = await vscode.window.showInformationMessage(

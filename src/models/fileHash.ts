@@ -1,21 +1,9 @@
 import * as fs from "node:fs/promises";
-import * as path from "node:path";
-import { Worker } from "node:worker_threads";
+import { abortError, runFileWorker, type FileWorkerOptions } from "./fileWorkerClient";
 import { fileLabel, ModelProblem } from "./problems";
 
 /** Larger than any model file a person runs (the largest GGUF parts are tens of GB). */
 export const MAX_HASH_BYTES = 512 * 1024 ** 3;
-
-export interface HashWorkerInput {
-  readonly file: string;
-  readonly maxBytes: number;
-}
-
-export type HashWorkerMessage =
-  | { readonly type: "progress"; readonly done: number; readonly total: number }
-  | { readonly type: "done"; readonly sha256: string; readonly identity: string; readonly size: number }
-  | { readonly type: "refused"; readonly reason: "directory" | "notRegular" | "tooLarge" | "changed"; readonly size?: number }
-  | { readonly type: "error"; readonly code?: string; readonly message: string };
 
 export interface FileHash {
   readonly sha256: string;
@@ -24,12 +12,9 @@ export interface FileHash {
   readonly size: number;
 }
 
-export interface HashOptions {
-  readonly signal?: AbortSignal;
+export interface HashOptions extends FileWorkerOptions {
   readonly onProgress?: (done: number, total: number) => void;
   readonly maxBytes?: number;
-  /** The compiled worker script; by default hashWorker.js beside this module (dist/ in the bundle). */
-  readonly workerScript?: string;
 }
 
 /**
@@ -50,39 +35,24 @@ export async function hashFile(file: string, options: HashOptions = {}): Promise
 }
 
 function hashOnWorker(file: string, options: HashOptions, maxBytes: number): Promise<FileHash> {
-  const { signal, onProgress } = options;
   const label = fileLabel(file);
-  return new Promise<FileHash>((resolve, reject) => {
-    const input: HashWorkerInput = { file, maxBytes };
-    const worker = new Worker(options.workerScript ?? path.join(__dirname, "hashWorker.js"), { workerData: input });
-    let settled = false;
-    const finish = (outcome: () => void): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener("abort", onAbort);
-      void worker.terminate();
-      outcome();
-    };
-    const onAbort = (): void => finish(() => reject(abortError()));
-    signal?.addEventListener("abort", onAbort, { once: true });
-    worker.on("message", (message: HashWorkerMessage) => {
-      switch (message.type) {
-        case "progress":
-          onProgress?.(message.done, message.total);
-          return;
-        case "done":
-          finish(() => resolve({ sha256: message.sha256, identity: message.identity, size: message.size }));
-          return;
-        case "refused":
-          finish(() => reject(refusal(message.reason, label, message.size, maxBytes)));
-          return;
-        case "error":
-          finish(() => reject(Object.assign(new ModelProblem(message.code === "ENOENT" || message.code === "ENOTDIR" ? "missing" : "unreadable", `${label} cannot be read (${message.code ?? message.message}).`, message.message), { errno: message.code })));
-          return;
-      }
-    });
-    worker.on("error", (error) => finish(() => reject(error)));
-    worker.on("exit", (code) => finish(() => reject(new Error(`the hashing worker for ${label} stopped (exit code ${code})`))));
+  return runFileWorker<FileHash>({ job: "hash", file, maxBytes }, options, `hashing ${label}`, (message, settle, fail) => {
+    switch (message.type) {
+      case "progress":
+        options.onProgress?.(message.done, message.total);
+        return;
+      case "done":
+        settle(() => ({ sha256: message.sha256, identity: message.identity, size: message.size }));
+        return;
+      case "refused":
+        fail(refusal(message.reason, label, message.size, maxBytes));
+        return;
+      case "error":
+        fail(Object.assign(new ModelProblem(message.code === "ENOENT" || message.code === "ENOTDIR" ? "missing" : "unreadable", `${label} cannot be read (${message.code ?? message.message}).`, message.message), { errno: message.code }));
+        return;
+      default:
+        return;
+    }
   });
 }
 
@@ -97,8 +67,4 @@ function refusal(reason: "directory" | "notRegular" | "tooLarge" | "changed", la
     case "changed":
       return new ModelProblem("unreadable", `${label} changed while it was being checked. Wait until it is completely written, then try again.`);
   }
-}
-
-function abortError(): Error {
-  return Object.assign(new Error("aborted"), { name: "AbortError" });
 }

@@ -1,6 +1,7 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { type ModelInfo, readModelInfo } from "./modelInfo";
+import type { ModelInfo } from "./modelInfo";
+import { readModelInfos } from "./modelInfoOffThread";
 
 export interface ScanLimits {
   /** Directory entries looked at in all, so a huge tree costs bounded time. */
@@ -90,21 +91,13 @@ export async function scanModels(root: string, signal?: AbortSignal, limits: Sca
   }
   await walk(root, 0);
 
+  // Headers are read on the model-file worker: a folder of real vocabularies must not stall the editor.
   const models: ModelInfo[] = [];
   const problems: { path: string; message: string }[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      signal?.throwIfAborted();
-      const file = files[next++]!;
-      try {
-        models.push(await readModelInfo(file));
-      } catch (error) {
-        problems.push({ path: file, message: error instanceof Error ? error.message : String(error) });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limits.concurrency, files.length) }, worker));
+  for (const result of await readModelInfos(files, { signal, concurrency: limits.concurrency })) {
+    if ("info" in result) models.push(result.info);
+    else problems.push({ path: result.file, message: result.problem.message });
+  }
   models.sort((a, b) => a.path.localeCompare(b.path));
   problems.sort((a, b) => a.path.localeCompare(b.path));
   return { models, problems, skippedFolders, limited };

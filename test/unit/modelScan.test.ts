@@ -3,7 +3,9 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { scanModels } from "../../src/models/modelScan";
-import { familyModel, tinyModel } from "../support/models";
+import { readModelInfo } from "../../src/models/modelInfo";
+import { readModelInfoOffThread, readModelInfos } from "../../src/models/modelInfoOffThread";
+import { familyModel, hugeArrayModel, tinyModel } from "../support/models";
 
 const isRoot = process.getuid?.() === 0;
 
@@ -77,4 +79,37 @@ describe("model folder scan (modelScan)", function () {
     controller.abort();
     await assert.rejects(scanModels(root, controller.signal), { name: "AbortError" });
   });
+
+  it("reads headers on a worker: the same answers as on this thread, and this thread's event loop stays free", async () => {
+    const files = [await familyModel("starcoder2"), await familyModel("qwen2"), await hugeArrayModel(), join(root, "coders", "garbage.gguf")];
+    const direct = await Promise.all(files.map((file) => readModelInfo(file).then((info) => ({ info }), (problem: Error) => ({ problem: problem.message }))));
+    const onThisThread = await longestStall(() => Promise.all(files.map((file) => readModelInfo(file).catch(() => undefined))));
+    const onWorker = await longestStall(() => readModelInfos(files));
+    console.log(`      longest event-loop stall reading ${files.length} headers: ${onThisThread.stall.toFixed(0)} ms on this thread, ${onWorker.stall.toFixed(0)} ms through the worker`);
+    assert.deepEqual(
+      onWorker.result.map((result) => ("info" in result ? { info: result.info } : { problem: result.problem.message })),
+      direct,
+    );
+    assert.ok(onWorker.stall < 50, `the event loop stalled ${onWorker.stall.toFixed(0)} ms`);
+    assert.equal((await readModelInfoOffThread(files[0]!)).architecture, "starcoder2");
+    await assert.rejects(readModelInfoOffThread(files[2]!), { name: "ModelProblem", code: "badHeader" });
+  });
 });
+
+/** Runs `work` and measures the longest gap between ticks of a 5 ms timer meanwhile. */
+async function longestStall<T>(work: () => Promise<T>): Promise<{ result: T; stall: number }> {
+  let stall = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    stall = Math.max(stall, now - last);
+    last = now;
+  }, 5);
+  try {
+    const result = await work();
+    stall = Math.max(stall, performance.now() - last);
+    return { result, stall };
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,22 +1,26 @@
 /**
- * Worker thread that hashes one file (bundled as dist/hashWorker.js, started by fileHash.ts), so a
- * multi-GB model never occupies the extension host's thread or its libuv pool. Reads are
+ * Worker thread for the model-file work that can take long (bundled as dist/fileWorker.js, started
+ * through fileWorkerClient.ts): hashing a file (fileHash.ts), so a multi-GB model never occupies
+ * the extension host's thread or its libuv pool, and reading GGUF headers (modelInfoOffThread.ts),
+ * so a header with a huge vocabulary or hostile arrays stalls only this thread. Hash reads are
  * synchronous here, on this worker's own thread; the parent cancels by terminating the worker.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { identityOf } from "./fileIdentity";
-import type { HashWorkerInput, HashWorkerMessage } from "./fileHash";
+import type { FileWorkerInput, FileWorkerMessage, HashJob, HeadersJob } from "./fileWorkerClient";
+import { readModelInfo } from "./modelInfo";
+import { ModelProblem } from "./problems";
 
 const CHUNK = 4 * 1024 * 1024;
 const PROGRESS_EVERY_MS = 100;
 
-function post(message: HashWorkerMessage): void {
+function post(message: FileWorkerMessage): void {
   parentPort?.postMessage(message);
 }
 
-function run({ file, maxBytes }: HashWorkerInput): void {
+function hash({ file, maxBytes }: HashJob): void {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat below then refuses it.
   const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   try {
@@ -60,8 +64,32 @@ function run({ file, maxBytes }: HashWorkerInput): void {
   }
 }
 
-try {
-  run(workerData as HashWorkerInput);
-} catch (error) {
+/** Reads each file's header, a few at a time, and posts each result as it comes. */
+async function headers({ files, concurrency }: HeadersJob): Promise<void> {
+  let next = 0;
+  const reader = async (): Promise<void> => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      try {
+        post({ type: "info", file, info: await readModelInfo(file) });
+      } catch (error) {
+        const problem = error instanceof ModelProblem ? error : new ModelProblem("unreadable", error instanceof Error ? error.message : String(error));
+        post({ type: "problem", file, code: problem.code, message: problem.message, detail: problem.detail });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, files.length)) }, reader));
+  post({ type: "headersDone" });
+}
+
+function fail(error: unknown): void {
   post({ type: "error", code: (error as NodeJS.ErrnoException).code, message: error instanceof Error ? error.message : String(error) });
+}
+
+const input = workerData as FileWorkerInput;
+try {
+  if (input.job === "hash") hash(input);
+  else headers(input).catch(fail);
+} catch (error) {
+  fail(error);
 }
