@@ -1,5 +1,6 @@
 /**
- * npm run bench:completion (run it as `nice -n 10 npm run bench:completion` on a shared machine)
+ * npm run bench:completion:scenarios (run it as `nice -n 10 npm run bench:completion` on a shared
+ * machine; `bench:completion` runs this and then the engine hosts' comparison, completionHosts.ts)
  *
  * What users feel at a keystroke, in four scenarios (bench/scenarios.ts: cold = move and type at
  * once, warm = after a pause, forward = typing on, return = back in a file visited before), through

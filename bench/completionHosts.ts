@@ -1,5 +1,6 @@
 /**
- * npm run bench:completion:hosts (the engine hosts compared; `npm run bench:completion` runs the scenarios)
+ * npm run bench:completion:hosts: the engine hosts compared (`npm run bench:completion` runs the
+ * scenarios, bench/completion.ts, and then this; `npm run bench:completion:scenarios` only those)
  *
  * Settings (all recorded in the JSON):
  * - model: generated, Qwen2.5-Coder-0.5B's exact shape and real vocabulary, Q8_0, random weights
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
   const machine = benchMachine(THREADS);
   const log = (level: string, message: string) => level === "error" && console.error(message);
   const engineSettings = { modelPath, threads: THREADS, contextSize: CONTEXT, gpu: "off", flashAttention: true };
-  console.log(`bench:completion: ${os.cpus().length} CPUs, CPU pressure before: ${pressureBefore ?? "n/a"}`);
+  console.log(`bench:completion:hosts: ${os.cpus().length} CPUs, CPU pressure before: ${pressureBefore ?? "n/a"}`);
 
   // 1. Memory: the process host alone first, so this process holds no model of its own yet.
   const parentBeforeLoad = processMemory(process.pid);
