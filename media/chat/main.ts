@@ -66,6 +66,7 @@ function handle(message: HostMessage): void {
     case "init":
       views.clear();
       messages.replaceChildren();
+      showDropped(message.dropped);
       for (const turn of message.turns) addTurn(turn);
       setStreaming(message.streamingId);
       if (message.streamingId) views.get(message.streamingId)?.stream?.set(views.get(message.streamingId)!.turn.text);
@@ -110,6 +111,13 @@ function handle(message: HostMessage): void {
       }
       return;
     }
+    case "turnsDropped":
+      for (const id of message.ids) {
+        views.get(id)?.element.remove();
+        views.delete(id);
+      }
+      showDropped(message.total);
+      return;
     case "cleared":
       views.clear();
       messages.replaceChildren();
@@ -130,6 +138,21 @@ function handle(message: HostMessage): void {
     default:
       assertNever(message);
   }
+}
+
+/** Says at the top of the conversation that its oldest messages were dropped (the chat keeps its newest). */
+function showDropped(total: number): void {
+  let note = messages.querySelector<HTMLElement>(".dropped-note");
+  if (total <= 0) {
+    note?.remove();
+    return;
+  }
+  if (!note) {
+    note = document.createElement("div");
+    note.className = "dropped-note";
+    messages.prepend(note);
+  }
+  note.textContent = `${total} earlier message${total === 1 ? " was" : "s were"} removed: a chat keeps its newest messages. New chat starts over.`;
 }
 
 function addTurn(turn: ChatTurn): void {

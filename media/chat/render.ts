@@ -2,50 +2,36 @@
 // text), highlight.js colours code, DOMPurify removes anything executable that slipped through.
 // Model output is untrusted; nothing it writes may run script, load a resource or submit a form.
 import DOMPurify from "dompurify";
-import hljs from "highlight.js/lib/core";
-import bash from "highlight.js/lib/languages/bash";
-import c from "highlight.js/lib/languages/c";
-import cpp from "highlight.js/lib/languages/cpp";
-import csharp from "highlight.js/lib/languages/csharp";
-import css from "highlight.js/lib/languages/css";
-import diff from "highlight.js/lib/languages/diff";
-import go from "highlight.js/lib/languages/go";
-import java from "highlight.js/lib/languages/java";
-import javascript from "highlight.js/lib/languages/javascript";
-import json from "highlight.js/lib/languages/json";
-import kotlin from "highlight.js/lib/languages/kotlin";
-import markdown from "highlight.js/lib/languages/markdown";
-import php from "highlight.js/lib/languages/php";
-import plaintext from "highlight.js/lib/languages/plaintext";
-import python from "highlight.js/lib/languages/python";
-import ruby from "highlight.js/lib/languages/ruby";
-import rust from "highlight.js/lib/languages/rust";
-import sql from "highlight.js/lib/languages/sql";
-import swift from "highlight.js/lib/languages/swift";
-import typescript from "highlight.js/lib/languages/typescript";
-import xml from "highlight.js/lib/languages/xml";
-import yaml from "highlight.js/lib/languages/yaml";
 import MarkdownIt from "markdown-it";
 import { stableBoundary } from "./blocks";
+import { CodeHighlighter, FINAL_HIGHLIGHT_BUDGET_MS, HIGHLIGHT_BUDGET_MS, LANGUAGE_NAMES, warmUpLanguage } from "./highlight";
 
-const LANGUAGES = { bash, c, cpp, csharp, css, diff, go, java, javascript, json, kotlin, markdown, php, plaintext, python, ruby, rust, sql, swift, typescript, xml, yaml };
-for (const [name, language] of Object.entries(LANGUAGES)) hljs.registerLanguage(name, language);
-hljs.registerAliases(["sh", "shell", "zsh", "console", "shellscript"], { languageName: "bash" });
-hljs.registerAliases(["html", "svg"], { languageName: "xml" });
+const highlighter = new CodeHighlighter();
+
+/** What a render is for: `final` text is rendered once (history, a finished block), the rest every frame. */
+interface RenderEnv {
+  [key: string | symbol]: unknown;
+  final?: boolean;
+}
 
 const SAFE_LINK = /^(?:https?:|mailto:)/i;
 
 const md = new MarkdownIt({ html: false, linkify: true, typographer: false, breaks: false });
 md.validateLink = (url) => SAFE_LINK.test(url.trim());
 
-md.renderer.rules.fence = (tokens, index) => {
+md.renderer.rules.fence = (tokens, index, _options, env?: RenderEnv) => {
   const token = tokens[index]!;
   const language = token.info.trim().split(/\s+/)[0]?.toLowerCase() ?? "";
-  const known = language && hljs.getLanguage(language) ? language : "";
-  const body = known ? hljs.highlight(token.content, { language: known, ignoreIllegals: true }).value : md.utils.escapeHtml(token.content);
+  // A block too large to colour within the frame budget is shown as plain text, and says so.
+  const budget = env?.final ? FINAL_HIGHLIGHT_BUDGET_MS : HIGHLIGHT_BUDGET_MS;
+  const skipped = highlighter.skipped(token.content, language, budget);
+  const highlighted = skipped ? undefined : highlighter.highlight(token.content, language, budget);
+  const known = highlighted ? highlighted.language : "";
+  const body = highlighted ? highlighted.html : md.utils.escapeHtml(token.content);
   const label = md.utils.escapeHtml(language.slice(0, 32));
+  const plain = skipped ? `<span class="code-plain" title="Shown without colours: too large to highlight quickly">plain</span>` : "";
   return (
-    `<div class="code-block"><div class="code-toolbar"><span class="code-lang">${label}</span>` +
+    `<div class="code-block"><div class="code-toolbar"><span class="code-lang">${label}</span>${plain}` +
     `<button type="button" class="code-copy" title="Copy code">Copy</button>` +
     `<button type="button" class="code-insert" title="Insert at the cursor in the editor">Insert</button></div>` +
     `<pre><code class="hljs${known ? ` language-${known}` : ""}">${body}</code></pre></div>`
@@ -77,21 +63,22 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
  * so the first streamed code block does not pay for it in a frame.
  */
 export function warmUp(): void {
-  const queue = ["__markdown__", ...Object.keys(LANGUAGES)];
+  const queue = ["__markdown__", ...LANGUAGE_NAMES];
   const next = (deadline: IdleDeadline) => {
     while (queue.length > 0 && deadline.timeRemaining() > 5) {
       const language = queue.shift()!;
       if (language === "__markdown__") renderMarkdown("# a\n\n*b* `c` [d](https://e.f)\n\n- g\n\n| h |\n| - |\n| i |");
-      else hljs.highlight("const a = 1; // b\nfunction c(d) { return 'e' + d; }", { language, ignoreIllegals: true });
+      else warmUpLanguage(language);
     }
     if (queue.length > 0) requestIdleCallback(next);
   };
   requestIdleCallback(next);
 }
 
-/** Renders Markdown to a sanitized fragment. */
-export function renderMarkdown(source: string): DocumentFragment {
-  const html = md.render(source);
+/** Renders Markdown to a sanitized fragment; `final` when it is rendered once, not again each frame. */
+export function renderMarkdown(source: string, final = true): DocumentFragment {
+  const env: RenderEnv = { final };
+  const html = md.render(source, env);
   return DOMPurify.sanitize(html, {
     RETURN_DOM_FRAGMENT: true,
     FORBID_TAGS: FORBIDDEN_TAGS,
@@ -131,7 +118,7 @@ export class MarkdownStream {
     this.text += delta;
     this.frame ??= requestAnimationFrame(() => {
       this.frame = undefined;
-      this.render();
+      this.render(false);
     });
   }
 
@@ -144,17 +131,18 @@ export class MarkdownStream {
       this.stable.replaceChildren();
     }
     this.text = text;
-    this.render();
+    this.render(true);
   }
 
-  private render(): void {
+  /** `final`: the tail is rendered once now, not again next frame (it may take longer to colour). */
+  private render(final: boolean): void {
     const started = performance.now();
     const boundary = stableBoundary(this.text, this.committed);
     if (boundary > this.committed) {
       this.stable.append(renderMarkdown(this.text.slice(this.committed, boundary)));
       this.committed = boundary;
     }
-    this.live.replaceChildren(renderMarkdown(this.text.slice(this.committed)));
+    this.live.replaceChildren(renderMarkdown(this.text.slice(this.committed), final));
     this.onRendered(performance.now() - started);
   }
 }

@@ -26,6 +26,9 @@ const PERSIST_EVERY_MS = 1_000;
 /** Deltas are batched to one webview message per frame. */
 const DELTA_FLUSH_MS = 16;
 
+/** Earlier conversation sent with a question at most: far more than any context this runs holds (~4 characters a token). */
+export const MAX_PROMPT_HISTORY_CHARS = 400_000;
+
 /**
  * The conversation: takes questions, streams answers from the engine into the history and the
  * view, stops them, starts over. Works with the view closed (the answer keeps streaming into
@@ -65,7 +68,7 @@ export class ChatService {
   sendInit(): void {
     const running = this.running && !this.running.ended ? this.running : undefined;
     const turns = this.history.turns.map((turn) => (turn.id === running?.answerId ? { ...turn, text: running.text } : turn));
-    this.post({ type: "init", turns, streamingId: running?.answerId, model: modelStatus(this.engine.state) });
+    this.post({ type: "init", turns, dropped: this.history.dropped, streamingId: running?.answerId, model: modelStatus(this.engine.state) });
   }
 
   /**
@@ -90,7 +93,8 @@ export class ChatService {
     this.running = running;
     try {
       // Both turns go in together, so two questions asked at once cannot interleave.
-      const stored = this.history.add(questionTurn, answerTurn);
+      const { stored, dropped } = this.history.add(questionTurn, answerTurn);
+      if (dropped.length > 0) this.post({ type: "turnsDropped", ids: dropped, total: this.history.dropped });
       this.post({ type: "turnAdded", turn: questionTurn });
       this.post({ type: "turnAdded", turn: answerTurn });
       await stored;
@@ -217,20 +221,23 @@ export class ChatService {
     };
   }
 
-  /** Earlier turns as the model should see them: failed or empty answers, and their questions, left out. */
+  /**
+   * Earlier turns as the model should see them: failed or empty answers, and their questions, left
+   * out; only the newest pairs within MAX_PROMPT_HISTORY_CHARS (the engine then trims them to the
+   * context and says so), so a long conversation never sends megabytes to the engine per question.
+   */
   private promptHistory(): PromptMessage[] {
     const turns = this.history.turns;
-    const messages: PromptMessage[] = [];
-    for (let i = 0; i < turns.length; i++) {
-      const turn = turns[i];
-      if (turn?.role === "user") {
-        const answer = turns[i + 1];
-        if (answer?.role !== "assistant" || answer.end === "error" || answer.text.trim() === "") continue;
-        messages.push({ role: "user", text: turn.text }, { role: "assistant", text: answer.text });
-        i++;
-      }
+    const pairs: PromptMessage[][] = [];
+    let chars = 0;
+    for (let i = turns.length - 2; i >= 0; i--) {
+      const [turn, answer] = [turns[i]!, turns[i + 1]!];
+      if (turn.role !== "user" || answer.role !== "assistant" || answer.end === "error" || answer.text.trim() === "") continue;
+      chars += turn.text.length + answer.text.length;
+      if (chars > MAX_PROMPT_HISTORY_CHARS) break;
+      pairs.push([{ role: "user", text: turn.text }, { role: "assistant", text: answer.text }]);
     }
-    return messages;
+    return pairs.reverse().flat();
   }
 
   private stopRunning(note: string | undefined): void {

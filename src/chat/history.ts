@@ -7,13 +7,20 @@ export interface KeyValueStore {
 }
 
 export const HISTORY_KEY = "slm.chat.history.v1";
-/** Stored conversations larger than this keep only their newest turns (workspaceState is not a database). */
-export const MAX_STORED_CHARS = 2_000_000;
-export const MAX_STORED_TURNS = 400;
+/**
+ * A conversation keeps its newest turns within these bounds, in memory, in the view and in
+ * storage alike (workspaceState is not a database, and a chat view of thousands of rendered
+ * answers is not usable); the oldest question-and-answer pairs are dropped first, and the view
+ * says how many were.
+ */
+export const MAX_HISTORY_CHARS = 2_000_000;
+export const MAX_HISTORY_TURNS = 400;
 
 interface StoredHistory {
   readonly version: 1;
   readonly turns: readonly ChatTurn[];
+  /** Turns dropped from this conversation so far (to keep it within the bounds). */
+  readonly dropped?: number;
 }
 
 /**
@@ -23,23 +30,38 @@ interface StoredHistory {
  */
 export class ChatHistory {
   private turnList: ChatTurn[];
+  private droppedCount: number;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: KeyValueStore) {
-    this.turnList = readStored(store.get<unknown>(HISTORY_KEY));
+    const stored = store.get<unknown>(HISTORY_KEY);
+    const turns = readStored(stored);
+    // A store written before the bounds (or by hand) may hold more.
+    this.turnList = withinBounds(turns);
+    this.droppedCount = readDropped(stored) + turns.length - this.turnList.length;
   }
 
   get turns(): readonly ChatTurn[] {
     return this.turnList;
   }
 
+  /** Turns dropped from this conversation so far, to keep it within the bounds. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
   find(id: string): ChatTurn | undefined {
     return this.turnList.find((turn) => turn.id === id);
   }
 
-  add(...turns: ChatTurn[]): Promise<void> {
+  /** Adds turns, dropping the oldest ones beyond the bounds (never those added): returns the ids dropped. */
+  add(...turns: ChatTurn[]): { readonly stored: Promise<void>; readonly dropped: readonly string[] } {
     this.turnList.push(...turns);
-    return this.persist();
+    const kept = withinBounds(this.turnList, turns.length);
+    const dropped = this.turnList.slice(0, this.turnList.length - kept.length).map((turn) => turn.id);
+    this.turnList = kept;
+    this.droppedCount += dropped.length;
+    return { stored: this.persist(), dropped };
   }
 
   /** Replaces the turn with the same id (e.g. an answer that grew or ended). */
@@ -52,6 +74,7 @@ export class ChatHistory {
 
   clear(): Promise<void> {
     this.turnList = [];
+    this.droppedCount = 0;
     return this.persist();
   }
 
@@ -61,23 +84,37 @@ export class ChatHistory {
   }
 
   private persist(): Promise<void> {
-    const snapshot: StoredHistory = { version: 1, turns: boundForStorage(this.turnList) };
+    // Answers grow after they are added: bounded again here, so the stored copy never exceeds the bounds.
+    const turns = withinBounds(this.turnList);
+    const snapshot: StoredHistory = { version: 1, turns, dropped: this.droppedCount + this.turnList.length - turns.length };
     this.writing = this.writing.catch(() => undefined).then(() => this.store.update(HISTORY_KEY, snapshot));
     return this.writing;
   }
 }
 
-/** Keeps the newest turns within the storage limits; the live conversation is not touched. */
-export function boundForStorage(turns: readonly ChatTurn[]): ChatTurn[] {
+/**
+ * The newest turns within the bounds, starting with a question (an answer whose question was
+ * dropped is dropped with it). The last `keepLast` turns (those just added), and at least the
+ * newest question and answer, are always kept.
+ */
+export function withinBounds(turns: readonly ChatTurn[], keepLast = 0): ChatTurn[] {
+  const kept = Math.max(keepLast, 2);
   let chars = 0;
   let first = turns.length;
-  while (first > 0 && turns.length - first < MAX_STORED_TURNS) {
+  while (first > 0) {
     const size = turns[first - 1]!.text.length + 200;
-    if (chars + size > MAX_STORED_CHARS && first < turns.length) break;
+    const mustKeep = turns.length - first < kept;
+    if (!mustKeep && (turns.length - first >= MAX_HISTORY_TURNS || chars + size > MAX_HISTORY_CHARS)) break;
     chars += size;
     first--;
   }
-  return turns.slice(first);
+  while (first < turns.length - kept && turns[first]!.role === "assistant") first++;
+  return first === 0 ? [...turns] : turns.slice(first);
+}
+
+function readDropped(value: unknown): number {
+  const dropped = typeof value === "object" && value !== null ? (value as { dropped?: unknown }).dropped : undefined;
+  return typeof dropped === "number" && Number.isSafeInteger(dropped) && dropped > 0 ? dropped : 0;
 }
 
 /** Reads what an earlier version (or a damaged store) left, keeping only well-formed turns. */

@@ -56,7 +56,9 @@ export interface ModelStatus {
 
 export type HostMessage =
   /** The whole conversation, sent when the view (re)loads. `streamingId` names an answer still being written. */
-  | { readonly type: "init"; readonly turns: readonly ChatTurn[]; readonly streamingId?: string; readonly model: ModelStatus }
+  | { readonly type: "init"; readonly turns: readonly ChatTurn[]; readonly dropped: number; readonly streamingId?: string; readonly model: ModelStatus }
+  /** The oldest turns left the conversation (its bounds); `total` were dropped from it so far. */
+  | { readonly type: "turnsDropped"; readonly ids: readonly string[]; readonly total: number }
   /** A new turn (a user question, or an empty assistant answer about to stream). */
   | { readonly type: "turnAdded"; readonly turn: ChatTurn }
   /** More text for the streaming answer. */

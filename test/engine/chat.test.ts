@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as os from "node:os";
-import { ChatService } from "../../src/chat/chatService";
-import { ChatHistory, type KeyValueStore } from "../../src/chat/history";
+import { ChatService, MAX_PROMPT_HISTORY_CHARS } from "../../src/chat/chatService";
+import { ChatHistory, HISTORY_KEY, MAX_HISTORY_TURNS, type KeyValueStore } from "../../src/chat/history";
 import type { HostMessage } from "../../src/chat/protocol";
 import { DEFAULT_CHAT_SETTINGS } from "../../src/chat/settings";
 import type { ChatRequest, ChatResult, Engine, RequestOptions } from "../../src/engine/api";
@@ -193,6 +193,38 @@ for (const host of HOSTS) describe(`chat on generated models (real node-llama-cp
       assert.equal(new ChatHistory(store).turns.length, 0);
       assert.equal(posted.at(-1)?.type, "cleared");
       await service.dispose();
+    });
+
+    it("2,000 turns: the view, the store and what is sent to the engine stay bounded; the oldest are dropped visibly", async () => {
+      const engine = await open(await scriptedChatModel("Short answer."), 512);
+      const store = new MapStore();
+      const filler = "word ".repeat(200);
+      store.values.set(HISTORY_KEY, { version: 1, turns: Array.from({ length: 2_000 }, (_, i) => ({ id: `t${i}`, role: i % 2 ? "assistant" : "user", text: `${i}: ${filler}`, end: i % 2 ? "done" : undefined })) });
+      const sent: ChatRequest[] = [];
+      const recording = new Proxy(engine, {
+        get(target, property) {
+          if (property === "chat") return (request: ChatRequest, options?: RequestOptions) => (sent.push(request), target.chat(request, options));
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const posted: HostMessage[] = [];
+      const service = new ChatService(recording, new ChatHistory(store), () => ({ ...DEFAULT_CHAT_SETTINGS, temperature: 0, maxAnswerTokens: 64 }));
+      service.attach({ post: (m) => posted.push(m) });
+      const init = posted[0];
+      assert.ok(init?.type === "init" && init.turns.length === MAX_HISTORY_TURNS && init.dropped === 2_000 - MAX_HISTORY_TURNS, "the view gets the newest turns and how many were dropped");
+
+      const answer = await service.ask("The latest question");
+      assert.equal(answer.text, "Short answer.");
+      assert.match(answer.notes?.join(" ") ?? "", /earlier messages no longer fit in the model's context \(512 tokens\)/);
+      const historyChars = sent[0]!.history.reduce((sum, message) => sum + message.text.length, 0);
+      assert.ok(historyChars <= MAX_PROMPT_HISTORY_CHARS, `${historyChars} characters of history sent`);
+      const dropped = posted.find((m) => m.type === "turnsDropped");
+      assert.ok(dropped?.type === "turnsDropped" && dropped.ids.join() === "t1600,t1601" && dropped.total === 2_000 - MAX_HISTORY_TURNS + 2, JSON.stringify(dropped));
+      await service.dispose();
+      const stored = store.get<{ turns: unknown[]; dropped: number }>(HISTORY_KEY)!;
+      assert.equal(stored.turns.length, MAX_HISTORY_TURNS);
+      assert.equal(stored.dropped, 2_000 - MAX_HISTORY_TURNS + 2);
     });
 
     it("a second question stops the first (keeping it), and both are in the history", async () => {
