@@ -27,6 +27,8 @@ export interface CompletionApi {
   activity(): CompletionActivity;
   /** How many requests reached the model (cache hits and gated requests do not). */
   modelCalls(): number;
+  /** How many idle warm-ups started (none for read-only or generated documents). */
+  warmUps(): number;
 }
 
 export function createApi(

@@ -112,6 +112,17 @@ describe("Inline completion in the editor", function () {
     assert.equal(after.kind, "shown", JSON.stringify(after));
   });
 
+  it("warms up in a file the user can type in, never in the runtime report (read-only, generated)", async () => {
+    await openEditor("export function total(items: number[]) {\n  return ");
+    const afterFile = await until(() => (completion.warmUps() > 0 ? completion.warmUps() : undefined), "a warm-up in the file");
+    await vscode.commands.executeCommand("slm.showRuntimeInfo");
+    await until(() => (vscode.window.activeTextEditor?.document.uri.scheme === "slm-runtime" ? true : undefined), "the runtime report");
+    const editor = vscode.window.activeTextEditor!;
+    editor.selection = new vscode.Selection(new vscode.Position(2, 0), new vscode.Position(2, 0));
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // past the 400 ms pause, twice over
+    assert.equal(completion.warmUps(), afterFile, "no warm-up in the runtime report");
+  });
+
   it("says it is off when completion is disabled, and suggests nothing while typing", async () => {
     await setSetting("completion.enabled", false);
     await openEditor("let x = ");

@@ -27,6 +27,7 @@ export class CompletionFeature extends Disposable {
   private modelPath?: string;
   private reloaded = false;
   private modelCallCount = 0;
+  private warmUpCount = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -85,7 +86,7 @@ export class CompletionFeature extends Disposable {
 
   /** What tests and diagnostics may read. */
   get api(): CompletionApi {
-    return { activity: () => this.status.activity, modelCalls: () => this.modelCallCount };
+    return { activity: () => this.status.activity, modelCalls: () => this.modelCallCount, warmUps: () => this.warmUpCount };
   }
 
   private trackActivity(): void {
@@ -146,7 +147,10 @@ export class CompletionFeature extends Disposable {
     const state = this.engine.state.kind;
     if (!editor || !this.settings.enabled || (state !== "ready" && state !== "busy")) return;
     if (!languageEnabled(this.settings, editor.document.languageId) || editor.document.lineCount > 2_000_000) return;
+    // Nobody types in a read-only or generated document (the runtime report, a diff's old side, a log).
+    if (!isEditable(editor.document)) return;
     const controller = new AbortController();
+    this.warmUpCount++;
     this.warming = controller;
     const request = toCompletionRequest(editor.document, editor.selection.active, false, editor.options);
     try {
@@ -163,4 +167,10 @@ export class CompletionFeature extends Disposable {
     const config = vscode.workspace.getConfiguration("slm.completion");
     await config.update("enabled", !this.settings.enabled, vscode.ConfigurationTarget.Global);
   }
+}
+
+/** A document the user can type in: untitled, or on a file system that is writable. */
+function isEditable(document: vscode.TextDocument): boolean {
+  if (document.uri.scheme === "untitled") return true;
+  return vscode.workspace.fs.isWritableFileSystem(document.uri.scheme) === true;
 }
