@@ -60,6 +60,8 @@ export class CompletionPipeline {
   /** Prompt tokens evaluated per second, learned from requests that evaluated many. */
   private promptTokensPerSecond = INITIAL_PROMPT_TOKENS_PER_SECOND;
   private inflight?: AbortController;
+  /** The alternatives computed last, for the place they were computed at. */
+  private lastAlternatives?: { readonly key: string; readonly texts: readonly string[]; readonly asked: number };
   /** The pieces of the last prompt sent to the model (for benchmarks and diagnostics). */
   lastPrompt: readonly PromptPiece[] = [];
 
@@ -81,6 +83,31 @@ export class CompletionPipeline {
     } finally {
       own.done();
     }
+  }
+
+  /**
+   * Up to `count` different suggestions at this place, the usual one first (inline completion's
+   * cycling): the others start with the model's runner-up first tokens. Computed only when asked,
+   * and remembered for the place, so cycling back and forth costs nothing more.
+   */
+  async alternatives(request: CompletionRequest, count: number, signal?: AbortSignal): Promise<string[]> {
+    const place = this.cacheKey(request);
+    const key = `${place.documentKey}\u0000${place.before}\u0000${place.after}`;
+    if (this.lastAlternatives?.key === key && this.lastAlternatives.texts.length >= Math.min(count, this.lastAlternatives.asked)) return this.lastAlternatives.texts.slice(0, count);
+    const primary = await this.complete(request, signal);
+    const texts = primary.kind === "suggestion" ? [primary.text] : [];
+    const own = this.takeOver(signal);
+    try {
+      // A runner-up may come out the same after post-processing: a few more tries than asked.
+      for (let rank = 1; texts.length < count && rank < count + 2 && !own.signal.aborted; rank++) {
+        const outcome = await this.generate(request, own.signal, performance.now(), rank);
+        if (outcome.kind === "suggestion" && !texts.includes(outcome.text)) texts.push(outcome.text);
+      }
+    } finally {
+      own.done();
+    }
+    if (!own.signal.aborted) this.lastAlternatives = { key, texts, asked: count };
+    return texts;
   }
 
   /**
@@ -131,13 +158,15 @@ export class CompletionPipeline {
   /** Forget everything tied to the model (after a model change). */
   reset(): void {
     this.fim = undefined;
+    this.lastAlternatives = undefined;
     this.cache.clear();
     this.planner.reset();
   }
 
   // ---- stages --------------------------------------------------------------------------------
 
-  private async generate(request: CompletionRequest, signal: AbortSignal, started: number): Promise<CompletionOutcome> {
+  /** `alternative` n > 0: the suggestion that starts with the model's n-th runner-up first token (not cached). */
+  private async generate(request: CompletionRequest, signal: AbortSignal, started: number, alternative = 0): Promise<CompletionOutcome> {
     const timings: RequestTimings = {
       contextMs: 0, queueMs: 0, evalMs: 0, generateMs: 0, postprocessMs: 0, totalMs: 0,
       promptTokens: 0, reusedTokens: 0, evaluatedTokens: 0, generatedTokens: 0,
@@ -168,7 +197,7 @@ export class CompletionPipeline {
     };
     let result: FillResult;
     try {
-      const limits = { maxTokens: settings.maxTokens, maxTimeMs: settings.maxTimeMs, stopAtNewline: !allowsMultiline(ppContext) };
+      const limits = { maxTokens: settings.maxTokens, maxTimeMs: settings.maxTimeMs, stopAtNewline: !allowsMultiline(ppContext), ...(alternative ? { alternative } : {}) };
       result = await this.fill(fim, prompt, limits, signal, { onText, stopSignal: decided.signal });
     } catch (error) {
       if (error instanceof EngineUnavailableError) return { kind: "dropped", reason: "noModel", detail: error.message };
@@ -194,14 +223,14 @@ export class CompletionPipeline {
       const reason = result.stopReason === "timeout" && !raw.trim() ? "timeout" : raw.trim() ? "filtered" : "empty";
       return { kind: "dropped", reason, detail: processed.droppedBy, timings };
     }
-    this.cache.store(this.cacheKey(request), processed.text);
+    if (!alternative) this.cache.store(this.cacheKey(request), processed.text);
     return { kind: "suggestion", text: processed.text, fromCache: false, timings, filter: processed.changedBy.join(",") || undefined };
   }
 
   private async fill(
     fim: ModelFim,
     prompt: BuiltPrompt,
-    limits: { maxTokens: number; maxTimeMs: number; stopAtNewline: boolean; evaluateOnly?: boolean },
+    limits: { maxTokens: number; maxTimeMs: number; stopAtNewline: boolean; evaluateOnly?: boolean; alternative?: number },
     signal: AbortSignal,
     stream: Pick<RequestOptions, "onText" | "stopSignal"> = {},
   ): Promise<FillResult> {

@@ -24,6 +24,11 @@ export interface CompletionSettings {
   /** Characters (other than closing brackets and whitespace) right of the cursor that stop auto-triggering. */
   readonly maxLineSuffix: number;
   readonly debounceMs: number;
+  /**
+   * Suggestions to cycle through at one place (Alt+] / Alt+[), computed only when the user asks
+   * to cycle; 0 = automatic: 1 on the CPU, 3 with the model on a GPU.
+   */
+  readonly alternatives?: number;
 }
 
 export interface ExtraChunk {

@@ -38,6 +38,12 @@ export interface FillRequest {
    * KV states, and a prompt that continues none of them replaces the state of the same key.
    */
   readonly stateKey?: string;
+  /**
+   * An alternative suggestion (inline completion's cycling): start with the n-th most likely first
+   * token (1 = the runner-up) instead of the most likely one, then generate greedily as usual. A
+   * team server, which gives no such choice, samples with seed n instead.
+   */
+  readonly alternative?: number;
 }
 
 /**

@@ -11,6 +11,8 @@ import { scriptedModel } from "../support/models";
 import { screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
 
 const SUGGESTION = "computeTotal(items);";
+/** The model's runner-ups at any place (the scripted model's first-token alternatives). */
+const ALTERNATIVES = [SUGGESTION, "sumPrices(cart);", "items.length;"];
 const READY_TIMEOUT = 60_000;
 
 /** The editor the user works in: the active group's (other specs leave other editors open). */
@@ -46,8 +48,8 @@ describe("Inline completion in the browser (installed VSIX)", function () {
       JSON.stringify({ "editor.quickSuggestions": { other: "off", comments: "off", strings: "off" }, "editor.suggestOnTriggerCharacters": false }),
     );
     fs.writeFileSync(path.join(workspace, "calc.ts"), "const result = \n");
-    const model = await scriptedModel(SUGGESTION);
-    updateRemoteSettings({ "slm.modelPath": model, "slm.threads": 1 });
+    const model = await scriptedModel(ALTERNATIVES);
+    updateRemoteSettings({ "slm.modelPath": model, "slm.threads": 1, "slm.completion.alternatives": 3 });
     await statusItem(page).filter({ hasText: /SLM: (?!choose a model|loading|model error)/ }).waitFor({ timeout: READY_TIMEOUT });
 
     await page.keyboard.press("Control+P");
@@ -65,7 +67,7 @@ describe("Inline completion in the browser (installed VSIX)", function () {
   after(async () => {
     // Leave the session as the other specs expect it: the tiny model, default threads.
     const { page, models } = session();
-    updateRemoteSettings({ "slm.modelPath": models.tiny, "slm.threads": undefined });
+    updateRemoteSettings({ "slm.modelPath": models.tiny, "slm.threads": undefined, "slm.completion.alternatives": undefined });
     await statusItem(page).filter({ hasText: "SLM: SLM demo model" }).waitFor({ timeout: READY_TIMEOUT });
   });
 
@@ -110,4 +112,35 @@ describe("Inline completion in the browser (installed VSIX)", function () {
     assert.ok((await lineText(page, 0)).startsWith(accepted));
     await screenshot("completion-accepted");
   });
+
+  it("Alt+] cycles through alternatives computed when asked, Alt+[ goes back, and Tab accepts the one shown", async () => {
+    const { page } = session();
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("const other = ", { delay: 20 });
+    await page.keyboard.press("Alt+Backslash");
+    await ghostIs(page, ALTERNATIVES[0]!);
+    await page.keyboard.press("Alt+BracketRight");
+    await ghostIs(page, ALTERNATIVES[1]!);
+    await page.keyboard.press("Alt+BracketRight");
+    await ghostIs(page, ALTERNATIVES[2]!);
+    await page.keyboard.press("Alt+BracketLeft");
+    await ghostIs(page, ALTERNATIVES[1]!);
+    await screenshot("completion-alternative");
+    await page.keyboard.press("Tab");
+    const accepted = `const other = ${ALTERNATIVES[1]!}`;
+    await page.locator(".part.statusbar .statusbar-item", { hasText: `Ln 2, Col ${accepted.length + 1}` }).waitFor({ timeout: 10_000 });
+    assert.ok((await lineText(page, 1)).startsWith(accepted), await lineText(page, 1));
+  });
 });
+
+/** Waits until the ghost text reads `text`. */
+async function ghostIs(page: Page, text: string): Promise<void> {
+  let ghost = "";
+  for (const started = Date.now(); ghost.trim() !== text && Date.now() - started < 30_000; ) {
+    ghost = (await ghostText(page).allInnerTexts()).join("");
+    if (ghost.trim() !== text) await page.waitForTimeout(50);
+  }
+  assert.equal(ghost.trim(), text);
+}

@@ -229,6 +229,23 @@ for (const host of HOSTS) describe(`completion (${host})`, function () {
       assert.equal(calls, callsBefore, "served without a model call");
     });
 
+    it("alternatives: three different scripted completions, the usual one first, computed once per place", async () => {
+      const texts = ["computeTotal(items);", "sumPrices(cart);", "items.length;"];
+      const engine = (spare = await engineFor(host, await scriptedModel(texts), spare));
+      let calls = 0;
+      const pipeline = new CompletionPipeline({ engine, settings: () => settingsWith({ multiline: "auto", maxTokens: 64 }), log: () => undefined, onModelCall: () => calls++ });
+      const request = requestFor(["const t = "], 0, 10);
+      assert.equal(suggestion(await pipeline.complete(request)), texts[0], "greedy decoding writes the first script");
+      const before = calls;
+      assert.deepEqual(await pipeline.alternatives(request, 3), texts);
+      assert.equal(calls - before, 2, "the shown suggestion came from the cache; two runner-ups were generated");
+      assert.deepEqual(await pipeline.alternatives(request, 3), texts, "cycling again at the same place");
+      assert.equal(calls - before, 2, "…costs no model call");
+      assert.deepEqual(await pipeline.alternatives(request, 2), texts.slice(0, 2));
+      // The usual suggestion is still the one shown at this place.
+      assert.equal(suggestion(await pipeline.complete(request)), texts[0]);
+    });
+
     it("serves typing-as-suggested from the cache with no model call", async () => {
       const engine = (spare = await engineFor(host, await scriptedModel("computeTotal(items);"), spare));
       const pipeline = new CompletionPipeline({ engine, settings: () => settingsWith({ multiline: "auto", maxTokens: 64 }), log: () => undefined });

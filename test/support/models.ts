@@ -82,9 +82,11 @@ export function windowScriptModel(size: "0.5B" | "1.5B", pieces: readonly string
 
 /**
  * A model that emits exactly `text` for any prompt (infill, plain completion or ChatML chat),
- * then its end token. It carries the tiny model's vocabulary, special tokens and template.
+ * then its end token. It carries the tiny model's vocabulary, special tokens and template. Given
+ * several texts, it emits the first, and the others start with its runner-up first tokens, in
+ * order (inline completion's alternatives).
  */
-export function scriptedModel(text: string, options: ScriptedModelOptions = {}): Promise<string> {
+export function scriptedModel(text: string | readonly string[], options: ScriptedModelOptions = {}): Promise<string> {
   const mode = options.mode ?? "completion";
   return cachedModel("scripted", { text, mode }, (path) => writeGguf(path, scriptedModelSpec(text, mode, qwenChatTemplate())));
 }

@@ -3,6 +3,7 @@ import { Commands } from "../../commands/ids";
 import type { Engine } from "../../engine/api";
 import { AdaptiveDebounce, sleep } from "../gate/debounce";
 import { gateRequest } from "../gate/gates";
+import { alternativesCount } from "../settings";
 import type { CompletionPipeline } from "../pipeline";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings } from "../types";
 import { abortSignalOf, toCompletionRequest } from "./request";
@@ -44,6 +45,9 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
 
     // The cache comes before any debounce: typing along with a suggestion costs no model call.
     const cached = this.pipeline.fromCache(request);
+    // Asked again where a suggestion is shown: VS Code wants every suggestion to cycle through (Alt+] / Alt+[).
+    const cycle = alternativesCount(settings, (this.engine.state.gpuLayers ?? 0) > 0);
+    if (cached && explicit && cycle > 1) return this.withAlternatives(id, request, cycle, token, started, position);
     if (cached) return this.finish(id, request, { kind: "suggestion", text: cached, fromCache: true }, started, position);
 
     const engineState = this.engine.state.kind;
@@ -65,6 +69,33 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       return this.finish(id, request, outcome, started, position);
     } catch (error) {
       this.log.error(`completion #${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return this.finish(id, request, { kind: "dropped", reason: "error", detail: String(error) }, started);
+    } finally {
+      abort.dispose();
+    }
+  }
+
+  /** The shown suggestion and up to `count` − 1 others, each starting with a runner-up first token. */
+  private async withAlternatives(
+    id: number,
+    request: CompletionRequest,
+    count: number,
+    token: vscode.CancellationToken,
+    started: number,
+    position: vscode.Position,
+  ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const abort = abortSignalOf(token);
+    try {
+      this.status.set({ kind: "working" });
+      const texts = await this.pipeline.alternatives(request, count, abort.signal);
+      const ms = performance.now() - started;
+      const where = `${request.fileName}:${request.cursor.line + 1}:${request.cursor.character + 1}`;
+      this.log.info(`completion #${id} ${where} alternatives: ${texts.length} of ${count} asked (${texts.map((t) => t.length).join(", ")} chars) | ${ms.toFixed(1)} ms`);
+      if (texts.length === 0) return this.finish(id, request, { kind: "dropped", reason: "cancelled" }, started);
+      this.status.set({ kind: "shown", fromCache: false, ms, text: texts[0]! });
+      return texts.map((text) => new vscode.InlineCompletionItem(text, new vscode.Range(position, position)));
+    } catch (error) {
+      this.log.error(`completion #${id} alternatives failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return this.finish(id, request, { kind: "dropped", reason: "error", detail: String(error) }, started);
     } finally {
       abort.dispose();

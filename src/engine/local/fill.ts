@@ -110,20 +110,20 @@ async function generate(
   let stopReason: FillResult["stopReason"] = "maxTokens";
   let firstTokenAt = 0;
   let streamed = 0;
-  for await (const token of sequence.evaluate(toEvaluate, { temperature: 0 })) {
-    const now = performance.now();
+  /** Takes one generated token; false when generation ends here. */
+  const accept = (token: Token, now: number): boolean => {
     if (firstTokenAt === 0) firstTokenAt = now;
     if (signal.aborted) {
       stopReason = "abort";
-      break;
+      return false;
     }
     if (stream.stopSignal?.aborted) {
       stopReason = "decided";
-      break;
+      return false;
     }
     if (stopTokens.has(token) || model.isEogToken(token)) {
       stopReason = "eog";
-      break;
+      return false;
     }
     generated.push(token);
     text = model.detokenize(generated);
@@ -131,17 +131,30 @@ async function generate(
     if (cut) {
       text = text.slice(0, cut.index);
       stopReason = cut.reason;
-      break;
+      return false;
     }
     if (stream.onText) {
       const final = finalLength(text, request.stopStrings);
       stream.onText(text.slice(streamed, Math.max(streamed, final)));
       streamed = Math.max(streamed, final);
     }
-    if (generated.length >= request.maxTokens) break;
+    if (generated.length >= request.maxTokens) return false;
     if (now - firstTokenAt > request.maxTimeMs) {
       stopReason = "timeout";
-      break;
+      return false;
+    }
+    return true;
+  };
+  // An alternative starts with a runner-up first token, evaluated next; the model goes on from it.
+  let input = toEvaluate;
+  if (request.alternative) {
+    const first = await rankedFirstToken(sequence, toEvaluate, request.alternative, (token) => stopTokens.has(token) || model.isEogToken(token));
+    input = first === undefined ? [] : [first];
+    if (first === undefined) stopReason = "eog";
+  }
+  if (input.length > 0 && (!request.alternative || accept(input[0]!, performance.now()))) {
+    for await (const token of sequence.evaluate(input, { temperature: 0 })) {
+      if (!accept(token, performance.now())) break;
     }
   }
   const ended = performance.now();
@@ -157,6 +170,23 @@ async function generate(
     evalMs: (firstTokenAt || ended) - started,
     generateMs: firstTokenAt ? ended - firstTokenAt : 0,
   };
+}
+
+/**
+ * The n-th most likely next token after `tokens` (1 = the runner-up), skipping end tokens; the
+ * tokens are evaluated into the sequence, the chosen one is not.
+ */
+async function rankedFirstToken(sequence: LlamaContextSequence, tokens: Token[], rank: number, ends: (token: Token) => boolean): Promise<Token | undefined> {
+  // Sampling at temperature 1 over the top candidates only to read their probabilities, in order.
+  const probe = sequence.evaluateWithMetadata(tokens, { probabilities: true }, { temperature: 1, topK: rank + 8, topP: 1, minP: 0, yieldEogToken: true });
+  try {
+    const first = await probe.next();
+    if (first.done) return undefined;
+    const ranked = [...first.value.probabilities.keys()].filter((token) => !ends(token));
+    return ranked[rank];
+  } finally {
+    await probe.return();
+  }
 }
 
 function stopTokenIds(model: LlamaModel, texts: readonly string[]): ReadonlySet<Token> {

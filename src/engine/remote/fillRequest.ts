@@ -34,7 +34,7 @@ export async function llamaServerFill(target: LlamaFillTarget, request: FillRequ
   const body = {
     prompt,
     n_predict: request.evaluateOnly ? 0 : request.maxTokens,
-    temperature: 0,
+    ...samplingFor(request),
     cache_prompt: true,
     id_slot: target.slot,
     stop: run.stops,
@@ -58,7 +58,7 @@ export async function openAiFill(connection: ServerConnection, model: string, re
     model,
     prompt,
     max_tokens: request.evaluateOnly ? 1 : request.maxTokens,
-    temperature: 0,
+    ...samplingFor(request),
     stop: run.stops,
     stream: true,
     stream_options: { include_usage: true },
@@ -202,4 +202,9 @@ function cutAtStop(text: string, stops: readonly string[]): string {
     if (index >= 0 && index < at) at = index;
   }
   return text.slice(0, at);
+}
+
+/** Greedy, or for an alternative suggestion (the server cannot start at a chosen first token) sampled with its own seed. */
+function samplingFor(request: FillRequest): { temperature: number; seed?: number; top_k?: number } {
+  return request.alternative ? { temperature: 0.8, top_k: 20, seed: request.alternative } : { temperature: 0 };
 }

@@ -17,25 +17,41 @@ export type ScriptMode = "completion" | "chat";
 /** ±1 codes of this width separate 256 targets exactly and thousands with a wide margin. */
 const CODE_WIDTH = 128;
 
-export function scriptedModelSpec(text: string, mode: ScriptMode, chatTemplate: string): GgufModelSpec {
-  if (mode === "chat" && text.includes("<|im_end|>")) {
+/**
+ * `text`, or several texts: the first is the model's answer, and the others are its runner-ups
+ * for the first token, in order (every ordinary token's embedding mixes the first pieces' codes
+ * with weights 1, 0.95, 0.9, …), each going on to its own end; for inline completion's
+ * alternatives.
+ */
+export function scriptedModelSpec(text: string | readonly string[], mode: ScriptMode, chatTemplate: string): GgufModelSpec {
+  const texts = typeof text === "string" ? [text] : text;
+  if (mode === "chat" && texts.some((t) => t.includes("<|im_end|>"))) {
     throw new Error("a chat script cannot contain <|im_end|>: the chat wrapper would stop there");
   }
-  const bytes = Buffer.from(text, "utf8");
+  const scripts = texts.map((t) => Buffer.from(t, "utf8"));
   const base = tinyVocabulary();
-  const pieces = Array.from(bytes, (byte, i) => `<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>~${i + 1}`);
+  // Piece names stay unique across scripts (llama.cpp aborts on duplicate token texts): ~n, then ~s.n.
+  const pieces = scripts.flatMap((bytes, s) => Array.from(bytes, (byte, i) => `<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>~${s === 0 ? "" : `${s}.`}${i + 1}`));
   const vocab = extendVocabulary(base, pieces, TokenType.BYTE);
   const endToken = mode === "chat" ? base.special.imEnd : base.special.endOfText;
   const firstPiece = base.tokens.length;
   // Target k is piece k+1 (token firstPiece + k); the last target is the end token.
   const targets = [...pieces.map((_, i) => firstPiece + i), endToken];
+  const endTarget = targets.length - 1;
   const codes = separatedCodes(targets.length, CODE_WIDTH);
-  const nextTarget = (token: number): number => (token >= firstPiece ? token - firstPiece + 1 : 0);
+  // Where each script's pieces start among the targets.
+  const starts = scripts.map((_, s) => scripts.slice(0, s).reduce((sum, bytes) => sum + bytes.length, 0));
+  const lastPieces = new Set(scripts.map((bytes, s) => starts[s]! + bytes.length - 1));
+  const nextTarget = (token: number): number => {
+    const piece = token - firstPiece;
+    return lastPieces.has(piece) ? endTarget : piece + 1;
+  };
 
+  const longest = Math.max(...scripts.map((bytes) => bytes.length));
   const shape: TransformerShape = {
     architecture: "llama",
     name: "SLM scripted model (constructed weights)",
-    contextLength: Math.max(4096, Math.ceil((bytes.length + 4096) / 1024) * 1024),
+    contextLength: Math.max(4096, Math.ceil((longest + 4096) / 1024) * 1024),
     embedding: CODE_WIDTH,
     layers: 1,
     heads: 4,
@@ -46,7 +62,14 @@ export function scriptedModelSpec(text: string, mode: ScriptMode, chatTemplate: 
     tiedEmbeddings: false,
     qkvBias: false,
   };
-  const embedding = codeRows(vocab, codes, (token) => nextTarget(token));
+  const embedding = codeRows(vocab, codes, (token) => (token >= firstPiece ? nextTarget(token) : -1));
+  // Ordinary tokens: the scripts' first pieces, the first script weighing most (an empty script starts at its end).
+  const mix = new Float32Array(CODE_WIDTH);
+  scripts.forEach((bytes, s) => {
+    const target = bytes.length > 0 ? starts[s]! : endTarget;
+    for (let j = 0; j < CODE_WIDTH; j++) mix[j]! += (1 - 0.05 * s) * codes[target * CODE_WIDTH + j]!;
+  });
+  for (let token = 0; token < firstPiece; token++) embedding.set(mix, token * CODE_WIDTH);
   const output = codeRows(vocab, codes, (token) => targetIndexOf(targets, token));
   const weights: WeightPlan = ({ role }) => {
     switch (role) {
