@@ -77,7 +77,7 @@ CS_DIR="$TOOLS_DIR/code-server-$CODE_SERVER_VERSION"
 CS_ENTRY="$CS_DIR/node_modules/code-server/out/node/entry.js"
 CS_STAMP="$CS_DIR/.installed"
 if [ ! -f "$CS_STAMP" ] || [ ! -f "$CS_ENTRY" ]; then
-  log "installing code-server@$CODE_SERVER_VERSION into $CS_DIR (builds native modules, ~2 min)"
+  log "installing code-server@$CODE_SERVER_VERSION into $CS_DIR (builds native modules: about 5 minutes on 2 cores, once)"
   mkdir -p "$CS_DIR"
   cat >"$CS_DIR/package.json" <<EOF
 {
@@ -97,7 +97,13 @@ EOF
     export PATH="$NODE24_HOME/bin:$PATH"
     export npm_config_nodedir="$NODE24_HOME"
     export npm_config_jobs=2
+    # A line every 30 s, so a long quiet build does not look stuck.
+    started=$SECONDS
+    ( while sleep 30; do log "still installing code-server ($((SECONDS - started)) s)"; done ) &
+    ticker=$!
+    trap 'kill $ticker 2>/dev/null' EXIT
     "$NODE24" "$NPM_CLI" install --prefix "$CS_DIR" --no-audit --no-fund --loglevel=error >&2
+    kill $ticker 2>/dev/null
   )
   [ -f "$CS_ENTRY" ] || { log "code-server did not install ($CS_ENTRY missing)"; exit 1; }
   # Fail now, not in the tests, if the native modules were not built.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run start`: runs SLM Assistant in VS Code (code-server, in your browser) on a fresh machine.
-#   1. installs the tools (Chromium, Node 24, code-server; scripts/setup-tools.sh; fast when done);
-#   2. installs the npm dependencies if node_modules is missing or older than package-lock.json;
+#   1. installs the npm dependencies if node_modules is missing or older than package-lock.json;
+#   2. installs the tools (Chromium, Node 24, code-server; scripts/setup-tools.sh; fast when done);
 #   3. compiles, builds and packages the extension (slm-assistant-<target>.vsix);
 #   4. uses SLM_MODEL=/path/to/model.gguf, or generates the small demo model (random weights: it
 #      loads and answers, but its answers are gibberish; point SLM_MODEL at a real GGUF model, e.g.
@@ -16,13 +16,14 @@ PORT="${PORT:-8080}"
 START_DIR="${SLM_START_DIR:-$PWD/.test-run/start}"
 say() { printf '\n[start] %s\n' "$*"; }
 
-say "tools"
-bash scripts/setup-tools.sh --editor-only
-
+# npm install first: setup-tools finds playwright-core among the project's dependencies.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm install"
   npm install --no-audit --no-fund
 fi
+
+say "tools"
+bash scripts/setup-tools.sh --editor-only
 
 say "compile and package"
 # tsc builds the demo-model generator and the server script into out/; a type error stops here.

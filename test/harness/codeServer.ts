@@ -188,7 +188,8 @@ export function isolatedEnv(runDir: string, extra: Readonly<Record<string, strin
     TMPDIR: path.join(runDir, "tmp"),
   };
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const env: NodeJS.ProcessEnv = { ...process.env, ...dirs, ...extra };
+  // No extension gallery (code-server's Open VSX lookups): nothing we start may reach out.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...dirs, EXTENSIONS_GALLERY: "{}", ...extra };
   // The tests' own Node options (e.g. --enable-source-maps from mocha) must not reach the server.
   delete env.NODE_OPTIONS;
   delete env.ELECTRON_RUN_AS_NODE;
