@@ -1,4 +1,5 @@
 import type { EngineState, Lane } from "../engine/types";
+import { threadsLabel } from "../engine/cpuLoad";
 import { Commands, type CommandId } from "./ids";
 import { plainText } from "../util/codicons";
 
@@ -44,7 +45,7 @@ export function statusMenuItems(state: EngineState): StatusMenuEntry[] {
   } else if (state.kind === "ready" || state.kind === "busy") {
     items.push({
       label: `$(check) ${plainText(state.modelName ?? "Model")} is ready`,
-      detail: `${state.modelPath} · ${state.contextSize} tokens · ${state.threads} threads · ${state.gpu}`,
+      detail: `${state.modelPath} · ${state.contextSize} tokens · threads: ${threadsLabel(state)} · ${state.gpu}`,
     });
   } else if (state.kind === "loading") {
     items.push({ label: `$(loading~spin) Loading ${Math.round((state.progress ?? 0) * 100)}%`, detail: state.modelPath });

@@ -24,7 +24,10 @@ describe("status bar menu rows", () => {
     const state: EngineState = { kind: "ready", modelName: "Qwen", modelPath: "/m/q.gguf", contextSize: 4096, threads: 2, gpu: "cpu", notices: [] };
     const items = statusMenuItems(state);
     assert.equal(items[0]!.label, "$(check) Qwen is ready");
-    assert.equal(items[0]!.detail, "/m/q.gguf · 4096 tokens · 2 threads · cpu");
+    assert.equal(items[0]!.detail, "/m/q.gguf · 4096 tokens · threads: 2 · cpu");
+    // The same count as the status tooltip and the runtime report, including automatic threads in use.
+    const busy = statusMenuItems({ ...state, threadsInUse: 1, otherCpuCores: 1 });
+    assert.match(busy[0]!.detail ?? "", /threads: 1 of 2 \(other programs are using about 1\.0 CPU cores\)/);
     assert.deepEqual(commandsOf(state), [
       Commands.selectModel,
       Commands.selectCompletionModel,
