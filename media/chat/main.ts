@@ -178,7 +178,7 @@ function addTurn(turn: ChatTurn): void {
     view.stream = new MarkdownStream(body);
     view.stream.set(turn.text);
   } else {
-    body.replaceChildren(renderMarkdown(turn.text));
+    body.replaceChildren(renderMarkdown(turn.text, true, true));
   }
   renderFooter(view);
 }

@@ -12,6 +12,8 @@ const highlighter = new CodeHighlighter();
 interface RenderEnv {
   [key: string | symbol]: unknown;
   final?: boolean;
+  /** The user's own text: its code blocks get Copy but no Insert (Insert is for what the model wrote). */
+  fromUser?: boolean;
 }
 
 const SAFE_LINK = /^(?:https?:|mailto:)/i;
@@ -33,7 +35,8 @@ md.renderer.rules.fence = (tokens, index, _options, env?: RenderEnv) => {
   return (
     `<div class="code-block"><div class="code-toolbar"><span class="code-lang">${label}</span>${plain}` +
     `<button type="button" class="code-copy" title="Copy code">Copy</button>` +
-    `<button type="button" class="code-insert" title="Insert at the cursor in the editor">Insert</button></div>` +
+    (env?.fromUser ? "" : `<button type="button" class="code-insert" title="Insert at the cursor in the editor">Insert</button>`) +
+    `</div>` +
     `<pre><code class="hljs${known ? ` language-${known}` : ""}">${body}</code></pre></div>`
   );
 };
@@ -75,9 +78,12 @@ export function warmUp(): void {
   requestIdleCallback(next);
 }
 
-/** Renders Markdown to a sanitized fragment; `final` when it is rendered once, not again each frame. */
-export function renderMarkdown(source: string, final = true): DocumentFragment {
-  const env: RenderEnv = { final };
+/**
+ * Renders Markdown to a sanitized fragment; `final` when it is rendered once, not again each
+ * frame; `fromUser` for the user's own messages.
+ */
+export function renderMarkdown(source: string, final = true, fromUser = false): DocumentFragment {
+  const env: RenderEnv = { final, fromUser };
   const html = md.render(source, env);
   return DOMPurify.sanitize(html, {
     RETURN_DOM_FRAGMENT: true,

@@ -46,7 +46,7 @@ export class ChatService {
     private readonly engine: ChatEngine,
     private readonly history: ChatHistory,
     private readonly settings: () => ChatSettings,
-    private readonly log: (message: string) => void = () => undefined,
+    private readonly log: (level: "info" | "warn", message: string) => void = () => undefined,
   ) {
     this.stateSubscription = engine.onDidChangeState((state) => this.onEngineState(state));
   }
@@ -178,6 +178,9 @@ export class ChatService {
     running.ended = true;
 
     const final = this.finalTurn(running, result, failure);
+    // Logged like completions: sizes and timings, never the text.
+    const stats = result ? ` | prompt ${result.promptTokens} tok, generated ${result.generatedTokens} | first token ${result.timeToFirstTokenMs.toFixed(0)} ms, ${result.tokensPerSecond.toFixed(1)} tok/s, total ${result.durationMs.toFixed(0)} ms` : "";
+    this.log("info", `chat: question ${question.length} chars, ${earlier.length} earlier messages → ${final.end ?? "?"}, ${final.text.length} chars${stats}`);
     await this.history.replace(final);
     this.post({ type: "answerEnded", turn: final });
     return final;
@@ -189,7 +192,7 @@ export class ChatService {
       const message = failure instanceof Error ? failure.message : String(failure);
       const unavailable = failure instanceof EngineUnavailableError;
       const aborted = failure instanceof Error && failure.name === "AbortError";
-      if (!aborted) this.log(`Chat answer failed: ${failure instanceof Error ? (failure.stack ?? message) : message}`);
+      if (!aborted) this.log("warn", `Chat answer failed: ${failure instanceof Error ? (failure.stack ?? message) : message}`);
       if (unavailable) {
         // Only chat's own model failing (completion's loaded): pick one for chat, not for both.
         const action: NoticeAction = this.engine.state.laneErrors?.chat ? "selectChatModel" : "selectModel";
@@ -268,7 +271,7 @@ export class ChatService {
     try {
       this.sink?.post(message);
     } catch (error) {
-      this.log(`Could not update the chat view: ${String(error)}`);
+      this.log("warn", `Could not update the chat view: ${String(error)}`);
     }
   }
 }

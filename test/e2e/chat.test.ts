@@ -177,6 +177,9 @@ describe("Chat view (installed VSIX, real engine, generated models)", function (
     const questionText = await question.innerText();
     assert.match(questionText, /Explain what this code does from fibonacci\.py \(Python, lines 1–3\)/);
     assert.match(questionText, /def fibonacci\(n: int\) -> int:/);
+    // The user's own quoted code can be copied, not inserted (Insert is for what the model wrote).
+    assert.equal(await question.locator(".code-block .code-copy").count(), 1);
+    assert.equal(await question.locator(".code-block .code-insert").count(), 0);
     await lastAnswerDone(frame);
     const answer = frame.locator(".turn.assistant").last();
     const body = await answer.locator(".turn-body").innerText();

@@ -31,7 +31,7 @@ export class ChatFeature extends Disposable {
       }),
     );
     const history = new ChatHistory(context.workspaceState);
-    this.service = new ChatService(engine, history, () => this.settingsSnapshot, (message) => log.warn(message));
+    this.service = new ChatService(engine, history, () => this.settingsSnapshot, (level, message) => (level === "warn" ? log.warn(message) : log.info(message)));
     this._register({ dispose: () => void this.service.dispose() });
     this.provider = this._register(new ChatViewProvider(context.extensionUri, this.service, log));
     this._register(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, this.provider));
