@@ -97,6 +97,7 @@ export function readSettings(): Settings {
       maxTimeMs: config.get("completion.maxTimeMs"),
       maxLineSuffix: config.get("completion.maxLineSuffix"),
       debounceMs: config.get("completion.debounceMs"),
+      alternatives: config.get("completion.alternatives"),
     }),
     chat: chat.settings,
     nextEdit: resolveNextEditSettings({ enabled: config.get("nextEdit.enabled"), pauseMs: config.get("nextEdit.pauseMs"), maxTimeMs: config.get("nextEdit.maxTimeMs") }),

@@ -44,10 +44,11 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     if (gated) return this.finish(id, request, { kind: "dropped", reason: gated }, started);
 
     // The cache comes before any debounce: typing along with a suggestion costs no model call.
-    const cached = this.pipeline.fromCache(request);
-    // Asked again where a suggestion is shown: VS Code wants every suggestion to cycle through (Alt+] / Alt+[).
-    const cycle = alternativesCount(settings, (this.engine.state.gpuLayers ?? 0) > 0);
-    if (cached && explicit && cycle > 1) return this.withAlternatives(id, request, cycle, token, started, position);
+    // Asked for (Alt+\, or Alt+] / Alt+[ on a suggestion shown while typing): VS Code wants every
+    // suggestion to cycle through, and asks only once per place, so all of them are computed now.
+    // Suggestions while typing are never slowed by this.
+    const cycle = explicit ? alternativesCount(settings, (this.engine.state.gpuLayers ?? 0) > 0) : 1;
+    const cached = cycle > 1 ? undefined : this.pipeline.fromCache(request);
     if (cached) return this.finish(id, request, { kind: "suggestion", text: cached, fromCache: true }, started, position);
 
     const engineState = this.engine.state.kind;
@@ -56,6 +57,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       return this.finish(id, request, { kind: "dropped", reason: "noModel", detail }, started);
     }
 
+    if (cycle > 1) return this.withAlternatives(id, document, request, cycle, token, started, position);
     const abort = abortSignalOf(token);
     try {
       const waited = await sleep(this.debounce.delayFor(explicit, settings.debounceMs), abort.signal);
@@ -75,9 +77,10 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     }
   }
 
-  /** The shown suggestion and up to `count` − 1 others, each starting with a runner-up first token. */
+  /** The usual suggestion and up to `count` − 1 others, each starting with a runner-up first token. */
   private async withAlternatives(
     id: number,
+    document: vscode.TextDocument,
     request: CompletionRequest,
     count: number,
     token: vscode.CancellationToken,
@@ -87,7 +90,11 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const abort = abortSignalOf(token);
     try {
       this.status.set({ kind: "working" });
+      const version = document.version;
       const texts = await this.pipeline.alternatives(request, count, abort.signal);
+      if (document.version !== version) {
+        return this.finish(id, request, { kind: "dropped", reason: "stale", detail: "The document changed while the model was writing." }, started);
+      }
       const ms = performance.now() - started;
       const where = `${request.fileName}:${request.cursor.line + 1}:${request.cursor.character + 1}`;
       this.log.info(`completion #${id} ${where} alternatives: ${texts.length} of ${count} asked (${texts.map((t) => t.length).join(", ")} chars) | ${ms.toFixed(1)} ms`);
