@@ -10,7 +10,7 @@ import type { FrameLocator, Page } from "playwright-core";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { scriptedChatBytesModel, scriptedChatModel } from "../engine/chatModels";
 import { hostileAnswer, hostilePayloads } from "./chatPayloads";
-import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { quickOpen, runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
 
 /** Elements and attributes that must never come out of the sanitizer. */
 const DANGEROUS = ["script", "img", "iframe", "svg", "math", "style", "object", "embed", "form", "input", "video", "base", "meta", "link", "template", "[style]", "[onerror]", "[onload]", "[onfocus]", "[ontoggle]", "[onstart]"]
@@ -156,11 +156,7 @@ describe("Chat view (installed VSIX, real engine, generated models)", function (
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     })()`);
 
-    await page.keyboard.press("Control+P");
-    const quickOpen = page.locator(".quick-input-widget input");
-    await quickOpen.fill("fibonacci.py");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "fibonacci.py" }).first().waitFor();
-    await quickOpen.press("Enter");
+    await quickOpen(page, "fibonacci.py");
     const editor = page.locator(".monaco-editor .view-lines").first();
     await editor.filter({ hasText: "def fibonacci" }).waitFor();
     await editor.click();

@@ -8,29 +8,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { scriptedModel } from "../support/models";
-import { screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { activeEditor, ghostText, lineText, quickOpen, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
 
 const SUGGESTION = "computeTotal(items);";
 /** The model's runner-ups at any place (the scripted model's first-token alternatives). */
 const ALTERNATIVES = [SUGGESTION, "sumPrices(cart);", "items.length;"];
 const READY_TIMEOUT = 60_000;
 
-/** The editor the user works in: the active group's (other specs leave other editors open). */
-function activeEditor(page: Page) {
-  return page.locator(".editor-group-container.active .monaco-editor").first();
-}
-
-function ghostText(page: Page) {
-  return activeEditor(page).locator(".ghost-text-decoration, .ghost-text-decoration-preview");
-}
-
 function completionItem(page: Page) {
   return page.locator(".part.statusbar .statusbar-item", { hasText: "Complete" });
-}
-
-async function lineText(page: Page, line: number): Promise<string> {
-  const text = await activeEditor(page).locator(".view-lines .view-line").nth(line).innerText();
-  return text.replace(/\u00a0/g, " ");
 }
 
 describe("Inline completion in the browser (installed VSIX)", function () {
@@ -52,12 +38,7 @@ describe("Inline completion in the browser (installed VSIX)", function () {
     updateRemoteSettings({ "slm.modelPath": model, "slm.threads": 1, "slm.completion.alternatives": 3 });
     await statusItem(page).filter({ hasText: /SLM: (?!choose a model|loading|model error)/ }).waitFor({ timeout: READY_TIMEOUT });
 
-    await page.keyboard.press("Control+P");
-    const input = page.locator(".quick-input-widget input");
-    await input.waitFor();
-    await input.fill("calc.ts");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "calc.ts" }).first().waitFor();
-    await page.keyboard.press("Enter");
+    await quickOpen(page, "calc.ts");
     await activeEditor(page).locator(".view-lines", { hasText: "const result" }).waitFor();
     await activeEditor(page).locator(".view-lines").click();
     await page.keyboard.press("Control+Home");

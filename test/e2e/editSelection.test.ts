@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { EDIT_SOURCE } from "../support/scriptedAnswers";
-import { screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { quickOpen, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
 
 describe("Edit selection by instruction (installed VSIX, scripted model)", function () {
   this.timeout(180_000);
@@ -33,11 +33,7 @@ describe("Edit selection by instruction (installed VSIX, scripted model)", funct
 
   it("from the context menu through the diff to accept, and one undo restores the original", async () => {
     const { page } = session();
-    await page.keyboard.press("Control+P");
-    const quickOpen = page.locator(".quick-input-widget input");
-    await quickOpen.fill("shapes.py");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "shapes.py" }).first().waitFor();
-    await quickOpen.press("Enter");
+    await quickOpen(page, "shapes.py");
     const editor = page.locator(".monaco-editor .view-lines").first();
     await editor.filter({ hasText: "def sub" }).waitFor();
     await editor.click();

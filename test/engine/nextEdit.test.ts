@@ -34,7 +34,7 @@ for (const host of HOSTS) {
 
     async function useNextEditModel(window: string): Promise<void> {
       await whenIdle(engine);
-      await engine.configure({ modelPath: tiny, nextEditModelPath: await scriptedModel(`${window}\n`), threads: 1, contextSize: 4096, gpu: "off", flashAttention: true });
+      await engine.configure({ modelPath: tiny, nextEditModelPath: await scriptedModel(`${window}\n`), nextEditPromptLookup: true, threads: 1, contextSize: 4096, gpu: "off", flashAttention: true });
     }
 
     it("is off until a next-edit model is chosen, and says how to choose one", async () => {
