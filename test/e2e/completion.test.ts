@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { scriptedModel } from "../support/models";
-import { activeEditor, ghostText, lineText, quickOpen, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { activeEditor, ghostText, lineText, quickOpen, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, wordSuggestionsOff } from "./session";
 
 const SUGGESTION = "computeTotal(items);";
 /** The model's runner-ups at any place (the scripted model's first-token alternatives). */
@@ -26,13 +26,7 @@ describe("Inline completion in the browser (installed VSIX)", function () {
 
   before(async () => {
     const { page, workspace } = session();
-    // The word-suggest widget is VS Code's own; with it open, VS Code shows ghost text only when it
-    // agrees with the selected item. Off here so the test sees our suggestion alone.
-    fs.mkdirSync(path.join(workspace, ".vscode"), { recursive: true });
-    fs.writeFileSync(
-      path.join(workspace, ".vscode", "settings.json"),
-      JSON.stringify({ "editor.quickSuggestions": { other: "off", comments: "off", strings: "off" }, "editor.suggestOnTriggerCharacters": false }),
-    );
+    wordSuggestionsOff(workspace);
     fs.writeFileSync(path.join(workspace, "calc.ts"), "const result = \n");
     const model = await scriptedModel(ALTERNATIVES);
     updateRemoteSettings({ "slm.modelPath": model, "slm.threads": 1, "slm.completion.alternatives": 3 });

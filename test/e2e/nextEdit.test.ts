@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { scriptedModel } from "../support/models";
-import { activeEditor, ghostText, lineText, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { activeEditor, ghostText, lineText, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, wordSuggestionsOff } from "./session";
 
 const READY_TIMEOUT = 60_000;
 const BEFORE = ["function total(items, n) {", "  let sum = 0;", "  for (let i = 0; i < n; i++) sum += items[i];", "  return sum;", "}"];
@@ -93,11 +93,7 @@ describe("Next-edit suggestions in the browser (installed VSIX)", function () {
 
   before(async () => {
     const { page, workspace } = session();
-    fs.mkdirSync(path.join(workspace, ".vscode"), { recursive: true });
-    fs.writeFileSync(
-      path.join(workspace, ".vscode", "settings.json"),
-      JSON.stringify({ "editor.quickSuggestions": { other: "off", comments: "off", strings: "off" }, "editor.suggestOnTriggerCharacters": false }),
-    );
+    wordSuggestionsOff(workspace);
     fs.writeFileSync(path.join(workspace, "total.js"), `${BEFORE.join("\n")}\n`);
     fs.writeFileSync(path.join(workspace, "ghost.js"), "let sum = 0;\n");
     // Completion's own ghost text (the tiny model's) would take the Tab: off for this spec.

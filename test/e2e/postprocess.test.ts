@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { scriptedModel } from "../support/models";
-import { screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, quickOpen } from "./session";
+import { quickOpen, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, wordSuggestionsOff } from "./session";
 
 const READY_TIMEOUT = 60_000;
 const FILE = "cart.ts";
@@ -32,11 +32,7 @@ describe("Post-processing in the browser (installed VSIX)", function () {
 
   before(async () => {
     const { page, workspace } = session();
-    fs.mkdirSync(path.join(workspace, ".vscode"), { recursive: true });
-    fs.writeFileSync(
-      path.join(workspace, ".vscode", "settings.json"),
-      JSON.stringify({ "editor.quickSuggestions": { other: "off", comments: "off", strings: "off" }, "editor.suggestOnTriggerCharacters": false }),
-    );
+    wordSuggestionsOff(workspace);
     fs.writeFileSync(path.join(workspace, FILE), DOCUMENT);
     // The scripted model writes a token per byte: time and token limits that a busy machine cannot hit.
     updateRemoteSettings({ "slm.modelPath": await scriptedModel(JUNK), "slm.threads": 1, "slm.completion.maxTimeMs": 30_000, "slm.completion.maxTokens": 256 });

@@ -162,3 +162,15 @@ export async function quickOpen(page: Page, file: string): Promise<void> {
     }
   }
 }
+
+/**
+ * Switches VS Code's own word suggestions off in the workspace: with its widget open, VS Code shows
+ * ghost text only when it agrees with the selected item, so specs of our suggestions turn it off.
+ */
+export function wordSuggestionsOff(workspace: string = session().workspace): void {
+  fs.mkdirSync(path.join(workspace, ".vscode"), { recursive: true });
+  fs.writeFileSync(
+    path.join(workspace, ".vscode", "settings.json"),
+    JSON.stringify({ "editor.quickSuggestions": { other: "off", comments: "off", strings: "off" }, "editor.suggestOnTriggerCharacters": false }),
+  );
+}

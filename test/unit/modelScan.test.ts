@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { scanModels } from "../../src/models/modelScan";
 import { readModelInfo } from "../../src/models/modelInfo";
 import { readModelInfoOffThread, readModelInfos } from "../../src/models/modelInfoOffThread";
+import { longestStall } from "../support/eventLoop";
 import { familyModel, hugeArrayModel, tinyModel } from "../support/models";
 
 const isRoot = process.getuid?.() === 0;
@@ -95,21 +96,3 @@ describe("model folder scan (modelScan)", function () {
     await assert.rejects(readModelInfoOffThread(files[2]!), { name: "ModelProblem", code: "badHeader" });
   });
 });
-
-/** Runs `work` and measures the longest gap between ticks of a 5 ms timer meanwhile. */
-async function longestStall<T>(work: () => Promise<T>): Promise<{ result: T; stall: number }> {
-  let stall = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    stall = Math.max(stall, now - last);
-    last = now;
-  }, 5);
-  try {
-    const result = await work();
-    stall = Math.max(stall, performance.now() - last);
-    return { result, stall };
-  } finally {
-    clearInterval(timer);
-  }
-}
