@@ -103,7 +103,7 @@ function checkContents(entries, target) {
     "extension/package.json",
     "extension/dist/extension.js",
     "extension/dist/engineHost.js",
-    "extension/dist/hashWorker.js",
+    "extension/dist/fileWorker.js",
     "extension/node_modules/node-llama-cpp/package.json",
     "extension/node_modules/node-llama-cpp/dist/index.js",
     "extension/node_modules/node-llama-cpp/llama/binariesGithubRelease.json",
