@@ -112,8 +112,8 @@ export class ServerConnection {
   }
 
   /**
-   * A kept-alive socket the server closed meanwhile (it restarted, or its idle timeout passed)
-   * fails before any answer: that request is sent once more on a fresh connection.
+   * A connection dropped before any answer (a kept-alive socket the server closed meanwhile, or
+   * a reset under load) is tried once more on a fresh connection.
    */
   private async send(call: HttpCall, onChunk: ((chunk: string, flush: boolean) => void) | undefined): Promise<{ status: number; body: string }> {
     try {
@@ -164,7 +164,10 @@ export class ServerConnection {
       call.signal?.addEventListener("abort", onAbort, { once: true });
       request.on("error", (error) => {
         const code = (error as NodeJS.ErrnoException).code;
-        if (request.reusedSocket && !responded && (code === "ECONNRESET" || code === "EPIPE")) finish(new StaleSocket(connectionProblem(error, this.label, call.timeoutMs)));
+        // Dropped before any answer: a kept-alive socket the server had closed, or a connection
+        // the server reset under load (seen with llama-server in CI). Nothing was answered, so
+        // the request is sent once more (completions, chat and lookups are safe to repeat).
+        if (!responded && (code === "ECONNRESET" || code === "EPIPE")) finish(new StaleSocket(connectionProblem(error, this.label, call.timeoutMs)));
         else finish(error);
       });
       request.on("response", (response) => {
