@@ -2,7 +2,7 @@
 // the packaged VSIX installed, Chromium on the workbench) and hands it over before mocha runs.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Locator, Page } from "playwright-core";
+import type { Dialog, Locator, Page } from "playwright-core";
 import type { CodeServer } from "../harness/codeServer";
 import { TINY_MODEL_NAME, type TestModelPaths } from "../harness/testModels";
 
@@ -116,7 +116,17 @@ export async function runCommand(page: Page, title: string): Promise<void> {
  */
 export async function reloadWindow(readyTimeoutMs = 60_000): Promise<void> {
   const { page } = session();
-  await page.reload();
+  // An editor a spec left with unsaved changes can make the page ask before unloading; Playwright
+  // dismisses such a dialog by default, which cancels the reload. Leave the page instead.
+  const leave = (dialog: Dialog): void => {
+    if (dialog.type() === "beforeunload") void dialog.accept();
+  };
+  page.on("dialog", leave);
+  try {
+    await page.reload({ timeout: 90_000 });
+  } finally {
+    page.off("dialog", leave);
+  }
   await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: readyTimeoutMs });
 }
 
