@@ -51,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   context.subscriptions.push(completion);
   const nextEdit = new NextEditFeature(engine, log);
   context.subscriptions.push(nextEdit);
-  const firstRun = new FirstRun(engine, context.globalState);
+  const firstRun = new FirstRun(engine, context.globalState, completion.onDidShowSuggestion);
   context.subscriptions.push(firstRun);
   context.subscriptions.push(registerChatModelProvider(engine, () => readSettings().chat, log));
   const edit = new EditFeature(engine, log);

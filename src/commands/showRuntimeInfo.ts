@@ -32,10 +32,13 @@ export async function showRuntimeInfo(engine: Engine, store: HashCacheStore, pol
   return report;
 }
 
+/** VS Code's built-in Markdown preview (the markdown-language-features extension). */
+const MARKDOWN_PREVIEW = "markdown.showPreview";
+
 /**
- * The report as a read-only document (`slm-runtime:` scheme): it can be read, copied and searched,
- * but it is not an unsaved Untitled file that asks "Save changes?" when closed. Showing it again
- * refreshes the same tab.
+ * The report as a read-only document (`slm-runtime:` scheme), shown rendered in the Markdown
+ * preview: it is not an unsaved Untitled file that asks "Save changes?" when closed. Showing it
+ * again refreshes the same tab.
  */
 export class RuntimeReportDocument implements vscode.TextDocumentContentProvider {
   static readonly uri = vscode.Uri.from({ scheme: "slm-runtime", path: "/SLM Assistant - what is running.md" });
@@ -70,6 +73,15 @@ export class RuntimeReportDocument implements vscode.TextDocumentContentProvider
     }
     const document = await vscode.workspace.openTextDocument(RuntimeReportDocument.uri);
     if (document.languageId !== "markdown") await vscode.languages.setTextDocumentLanguage(document, "markdown");
+    // Rendered by VS Code's built-in Markdown preview; its source where that extension is disabled.
+    const commands = await vscode.commands.getCommands(true);
+    if (commands.includes(MARKDOWN_PREVIEW)) {
+      const shown = await vscode.commands.executeCommand(MARKDOWN_PREVIEW, RuntimeReportDocument.uri).then(
+        () => true,
+        () => false,
+      );
+      if (shown) return;
+    }
     await vscode.window.showTextDocument(document, { preview: true });
   }
 }

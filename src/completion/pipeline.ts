@@ -4,7 +4,7 @@ import { SuggestionCache, cacheBeforeChars } from "./cache/suggestionCache";
 import { ExtraContext } from "./context/extraContext";
 import { buildFimPrompt, type FimChunk } from "./prompt/fimPrompt";
 import { EndWatcher, allowsMultiline, postprocessCompletion, type PostprocessContext } from "./postprocess";
-import type { CompletionOutcome, CompletionRequest, CompletionSettings, RequestTimings, TextSource } from "./types";
+import type { CompletionOutcome, CompletionRequest, DropReason, CompletionSettings, RequestTimings, TextSource } from "./types";
 import { PREFIX_SLACK, WindowPlanner, sliceText, type PromptWindow, type WindowBudget } from "./context/window";
 
 /** Characters per token assumed until the model's own ratio has been seen. */
@@ -49,6 +49,15 @@ interface BuiltPrompt {
  * (KV reuse there) → post-processing → cache. Knows nothing of VS Code or node-llama-cpp; takes
  * plain data and an AbortSignal.
  */
+/** Why a request had no suggestion, where a runner-up first token cannot change that. */
+const HOPELESS: ReadonlySet<DropReason> = new Set<DropReason>(["noFim", "noModel", "binary", "cancelled", "error"]);
+
+/** The suggestion to show first (or why there is none) and the others to cycle through. */
+export interface Alternatives {
+  readonly outcome: CompletionOutcome;
+  readonly others: readonly string[];
+}
+
 export class CompletionPipeline {
   readonly extraContext = new ExtraContext();
   private readonly planner = new WindowPlanner();
@@ -88,26 +97,37 @@ export class CompletionPipeline {
   /**
    * Up to `count` different suggestions at this place, the usual one first (inline completion's
    * cycling): the others start with the model's runner-up first tokens. Computed only when asked,
-   * and remembered for the place, so cycling back and forth costs nothing more.
+   * and remembered for the place, so cycling back and forth costs nothing more. When none comes
+   * out, the outcome says why, as `complete()` would (no FIM, filtered, no model…).
    */
-  async alternatives(request: CompletionRequest, count: number, signal?: AbortSignal): Promise<string[]> {
+  async alternatives(request: CompletionRequest, count: number, signal?: AbortSignal): Promise<Alternatives> {
     const place = this.cacheKey(request);
     const key = `${place.documentKey}\u0000${place.before}\u0000${place.after}`;
-    if (this.lastAlternatives?.key === key && this.lastAlternatives.texts.length >= Math.min(count, this.lastAlternatives.asked)) return this.lastAlternatives.texts.slice(0, count);
+    const known = this.lastAlternatives;
+    if (known?.key === key && known.texts.length >= Math.min(count, known.asked) && known.texts.length > 0) {
+      return { outcome: { kind: "suggestion", text: known.texts[0]!, fromCache: true }, others: known.texts.slice(1, count) };
+    }
     const primary = await this.complete(request, signal);
     const texts = primary.kind === "suggestion" ? [primary.text] : [];
+    let first = primary.kind === "suggestion" ? primary : undefined;
+    // A model that cannot fill in the middle, or none at all, has no runner-ups either.
+    const hopeless = primary.kind === "dropped" && HOPELESS.has(primary.reason);
     const own = this.takeOver(signal);
     try {
       // A runner-up may come out the same after post-processing: a few more tries than asked.
-      for (let rank = 1; texts.length < count && rank < count + 2 && !own.signal.aborted; rank++) {
+      for (let rank = 1; !hopeless && texts.length < count && rank < count + 2 && !own.signal.aborted; rank++) {
         const outcome = await this.generate(request, own.signal, performance.now(), rank);
-        if (outcome.kind === "suggestion" && !texts.includes(outcome.text)) texts.push(outcome.text);
+        if (outcome.kind === "suggestion" && !texts.includes(outcome.text)) {
+          texts.push(outcome.text);
+          first ??= outcome;
+        }
       }
     } finally {
       own.done();
     }
     if (!own.signal.aborted) this.lastAlternatives = { key, texts, asked: count };
-    return texts;
+    if (own.signal.aborted && !first) return { outcome: { kind: "dropped", reason: "cancelled", timings: primary.timings }, others: [] };
+    return { outcome: first ?? primary, others: texts.filter((text) => text !== first?.text) };
   }
 
   /**

@@ -4,15 +4,18 @@ import type { Engine } from "../engine/api";
 import type { EngineState } from "../engine/types";
 import { Commands } from "../commands/ids";
 import { Disposable } from "../util/dispose";
-import { FIRST_RUN_OFFERED_KEY, MODEL_READY_CONTEXT, shouldOfferFirstRun, WALKTHROUGH_REF, type ConfiguredModels } from "./firstRunState";
+import {
+  FIRST_RUN_OFFERED_KEY, MODEL_READY_CONTEXT, shouldOfferFirstRun, SUGGESTION_SHOWN_KEY, WALKTHROUGH_REF, WalkthroughContext, type ConfiguredModels,
+} from "./firstRunState";
 
 export const CHOOSE_MODEL = "Choose Model…";
 export const GET_STARTED = "Get Started";
 
 /**
  * Gets a new user from install to a working assistant: one notification on the first activation
- * without a model (remembered in globalState, so it never nags), and the context key that ticks the
- * walkthrough's first step once a model is working.
+ * without a model (remembered in globalState, so it never nags), and the context keys that tick the
+ * walkthrough's steps from the current state: a model working, a models folder or next-edit model
+ * set, a suggestion shown once (remembered in globalState).
  */
 export class FirstRun extends Disposable {
   private modelReady: boolean | undefined;
@@ -20,10 +23,24 @@ export class FirstRun extends Disposable {
   constructor(
     engine: Engine,
     private readonly globalState: vscode.Memento,
+    onDidShowSuggestion: vscode.Event<unknown>,
   ) {
     super();
     this._register(engine.onDidChangeState((state) => this.setModelReady(state)));
     this.setModelReady(engine.state);
+    this.setSettingContexts();
+    this._register(vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration(SECTION) && this.setSettingContexts()));
+    const shown = this.globalState.get<boolean>(SUGGESTION_SHOWN_KEY, false);
+    void vscode.commands.executeCommand("setContext", WalkthroughContext.suggestionShown, shown);
+    if (!shown) {
+      const once = this._register(
+        onDidShowSuggestion(() => {
+          once.dispose();
+          void this.globalState.update(SUGGESTION_SHOWN_KEY, true);
+          void vscode.commands.executeCommand("setContext", WalkthroughContext.suggestionShown, true);
+        }),
+      );
+    }
   }
 
   /** Shows the notification if this is the first run without a model; never awaited by activate(). */
@@ -45,6 +62,12 @@ export class FirstRun extends Disposable {
     if (ready === this.modelReady) return;
     this.modelReady = ready;
     void vscode.commands.executeCommand("setContext", MODEL_READY_CONTEXT, ready);
+  }
+
+  private setSettingContexts(): void {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    void vscode.commands.executeCommand("setContext", WalkthroughContext.modelsFolderSet, config.get<string>("modelsDirectory", "").trim() !== "");
+    void vscode.commands.executeCommand("setContext", WalkthroughContext.nextEditModelSet, config.get<string>("nextEdit.modelPath", "").trim() !== "");
   }
 }
 

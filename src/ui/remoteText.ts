@@ -4,6 +4,7 @@
  */
 import type { EngineState, Lane, RemoteLaneState } from "../engine/types";
 import { formatBytes } from "../util/bytes";
+import { plainText } from "../util/codicons";
 
 const LABEL: Readonly<Record<Lane, string>> = { completion: "Completion", chat: "Chat", nextEdit: "Next edit" };
 
@@ -24,7 +25,7 @@ export function remoteStatusText(state: EngineState): { text: string; background
   // Features on the same server name its model once, even if only one of them has asked it yet.
   const known = new Map(remote.filter((lane) => lane.model).map((lane) => [lane.url, lane.model!.id]));
   const names = remote.filter((lane) => !lane.networkOff).map((lane) => known.get(lane.url) ?? host(lane.url));
-  return { text: `${icon} SLM: ${shorten([...new Set(names)].join(" + "), 32)} · server` };
+  return { text: `${icon} SLM · ${plainText(shorten([...new Set(names)].join(" + "), 32))} · server` };
 }
 
 /** Lines for the tooltip and the runtime report, one block per feature on a server. */

@@ -10,7 +10,7 @@ import type { FrameLocator, Page } from "playwright-core";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { scriptedChatBytesModel, scriptedChatModel } from "../engine/chatModels";
 import { hostileAnswer, hostilePayloads } from "./chatPayloads";
-import { quickOpen, runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { quickOpen, runCommand, screenshot, screenshotOnFailure, session, statusItem, statusName, updateRemoteSettings } from "./session";
 
 /** Elements and attributes that must never come out of the sanitizer. */
 const DANGEROUS = ["script", "img", "iframe", "svg", "math", "style", "object", "embed", "form", "input", "video", "base", "meta", "link", "template", "[style]", "[onerror]", "[onload]", "[onfocus]", "[ontoggle]", "[onstart]"]
@@ -49,17 +49,13 @@ function chatFrame(page: Page): FrameLocator {
 }
 
 /** The status bar shortens long names; this is what it shows while the model is ready. */
-function shownName(name: string): string {
-  return name.length > 32 ? name.slice(0, 31) : name;
-}
-
 /** Switches models and waits until the new one is ready (every scripted model has the same name, so go through the tiny one). */
 async function useModel(path: string, name: string): Promise<void> {
   const { page, server, models } = session();
   if (server.readMachineSettings()["slm.modelPath"] === path) return;
   if (name !== TINY_MODEL_NAME) await useModel(models.tiny, TINY_MODEL_NAME);
   updateRemoteSettings({ "slm.modelPath": path });
-  await statusItem(page).filter({ hasText: `SLM: ${shownName(name)}` }).waitFor({ timeout: READY_TIMEOUT });
+  await statusItem(page).filter({ hasText: `SLM · ${statusName(name)}` }).waitFor({ timeout: READY_TIMEOUT });
 }
 
 async function openChat(page: Page): Promise<FrameLocator> {
@@ -276,7 +272,7 @@ describe("Chat view (installed VSIX, real engine, generated models)", function (
 
     await page.reload();
     await page.locator(".monaco-workbench .part.statusbar").waitFor({ timeout: 60_000 });
-    await statusItem(page).filter({ hasText: `SLM: ${shownName(SCRIPTED_NAME)}` }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: `SLM · ${statusName(SCRIPTED_NAME)}` }).waitFor({ timeout: READY_TIMEOUT });
     frame = await openChat(page);
     const reloaded = frame.locator(".turn.assistant").last();
     await reloaded.locator(".turn-stats", { hasText: "stopped" }).waitFor({ timeout: 20_000 });

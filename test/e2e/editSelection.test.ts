@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { EDIT_SOURCE } from "../support/scriptedAnswers";
-import { quickOpen, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { quickOpen, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, statusName } from "./session";
 
 describe("Edit selection by instruction (installed VSIX, scripted model)", function () {
   this.timeout(180_000);
@@ -26,7 +26,7 @@ describe("Edit selection by instruction (installed VSIX, scripted model)", funct
     const { page } = session();
     updateRemoteSettings({ "slm.chat.modelPath": undefined });
     await page.keyboard.press("Escape");
-    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: 60_000 });
+    await statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: 60_000 });
   });
 
   afterEach(screenshotOnFailure("edit-"));

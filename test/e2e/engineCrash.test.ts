@@ -15,7 +15,7 @@ import { waitForWorkbench } from "../harness/browser";
 import { startCodeServer, type CodeServer } from "../harness/codeServer";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { freshRunDir } from "../harness/tools";
-import { runCommand, screenshot, session, statusItem, toasts } from "./session";
+import { runCommand, screenshot, session, statusItem, toasts, statusName } from "./session";
 
 const STOPPED = "SLM: engine stopped";
 
@@ -82,7 +82,7 @@ describe("A model that crashes llama.cpp while loading (own code-server, install
   it("a good model works on the next load", async () => {
     const { models } = session();
     server!.writeMachineSettings({ ...server!.readMachineSettings(), "slm.modelPath": models.tiny });
-    await statusItem(page!).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: 60_000 });
+    await statusItem(page!).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: 60_000 });
     assert.equal(engineProcesses(server!.pid).length, 1, "one engine process for the good model");
   });
 });

@@ -215,7 +215,7 @@ describe("Keystroke latency in the editor, idle vs model busy (reported, not ass
       "slm.completion.enabled": false,
       "slm.threads": THREADS,
     });
-    await statusItem(page).filter({ hasText: /SLM: .*Qwen2\.5/ }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: /SLM · .*Qwen2\.5/ }).waitFor({ timeout: READY_TIMEOUT });
     console.log(`      both models loaded (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
     await quickOpen(page, FILE);
@@ -245,7 +245,7 @@ describe("Keystroke latency in the editor, idle vs model busy (reported, not ass
     const machine = server.readMachineSettings();
     for (const key of ["slm.chat.modelPath", "slm.chat.maxAnswerTokens", "slm.completion.enabled", "slm.threads"]) delete machine[key];
     server.writeMachineSettings({ ...machine, "slm.modelPath": models.tiny });
-    await statusItem(page).filter({ hasText: "SLM: SLM demo model" }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: "SLM · demo model" }).waitFor({ timeout: READY_TIMEOUT });
   });
 
   /** Sends a chat message and waits until the answer streams and the status bar shows the busy icon. */

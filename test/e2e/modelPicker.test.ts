@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, statusName } from "./session";
 
 const READY_TIMEOUT = 60_000;
 
@@ -31,12 +31,12 @@ describe("Select Model from a models folder in the browser (installed VSIX)", fu
     const { page, models } = session();
     await page.keyboard.press("Escape");
     updateRemoteSettings({ "slm.modelsDirectory": undefined, "slm.modelPath": models.tiny });
-    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: READY_TIMEOUT });
   });
 
   it("lists each model with its header facts and a broken file with its reason; picking one loads it", async () => {
     const { page, server } = session();
-    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: READY_TIMEOUT });
     updateRemoteSettings({ "slm.modelsDirectory": folder });
     await page.waitForTimeout(1_000); // the workbench reads the remote settings file when it changes
 
@@ -61,6 +61,6 @@ describe("Select Model from a models folder in the browser (installed VSIX)", fu
     const saved = () => server.readMachineSettings()["slm.modelPath"];
     while (saved() !== picked && Date.now() < deadline) await page.waitForTimeout(100);
     assert.equal(saved(), picked);
-    await statusItem(page).filter({ hasText: "SLM: SLM scripted model" }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: "SLM · scripted model" }).waitFor({ timeout: READY_TIMEOUT });
   });
 });

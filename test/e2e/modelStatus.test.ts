@@ -3,7 +3,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { chooseInFileDialog, screenshot, screenshotOnFailure, session, statusItem, toasts, updateRemoteSettings } from "./session";
+import { chooseInFileDialog, screenshot, screenshotOnFailure, session, statusItem, statusName, toasts, updateRemoteSettings } from "./session";
 
 const READY_TIMEOUT = 60_000;
 
@@ -15,8 +15,8 @@ describe("Model status in the editor (installed VSIX)", function () {
   it("shows the tiny model as ready in the status bar", async () => {
     const { page } = session();
     const item = statusItem(page);
-    await item.filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
-    assert.match((await item.innerText()).trim(), new RegExp(`SLM: ${escapeRegExp(TINY_MODEL_NAME)}`));
+    await item.filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: READY_TIMEOUT });
+    assert.match((await item.innerText()).trim(), new RegExp(`SLM · ${escapeRegExp(statusName(TINY_MODEL_NAME))}`));
     await screenshot("ready");
   });
 
@@ -52,7 +52,7 @@ describe("Model status in the editor (installed VSIX)", function () {
     await page.locator(".quick-input-widget .quick-input-box input").waitFor({ timeout: 15_000 });
     await screenshot("choose-model-dialog");
     await chooseInFileDialog(page, models.tiny);
-    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: READY_TIMEOUT });
     assert.equal(session().server.readMachineSettings()["slm.modelPath"], models.tiny, "the picked model was not saved in the settings");
     await screenshot("picked-model-ready");
   });
@@ -63,7 +63,7 @@ describe("Model status in the editor (installed VSIX)", function () {
     await statusItem(page).filter({ hasText: "SLM: model error" }).waitFor({ timeout: READY_TIMEOUT });
     const marker = await page.evaluate(() => ((globalThis as { __slmE2E?: number }).__slmE2E = Date.now()));
     updateRemoteSettings({ "slm.modelPath": models.tiny });
-    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: READY_TIMEOUT });
     const same = await page.evaluate(() => (globalThis as { __slmE2E?: number }).__slmE2E);
     assert.equal(same, marker, "the window was reloaded");
     await screenshot("ready-again");

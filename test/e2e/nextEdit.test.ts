@@ -83,7 +83,7 @@ async function useNextEditModel(window: readonly string[]): Promise<void> {
   const model = await scriptedModel(`${window.join("\n")}\n`);
   updateRemoteSettings({ "slm.nextEdit.modelPath": model });
   await nextEditItem(session().page).filter({ hasText: /Next edit(?!: no model)/ }).waitFor({ timeout: READY_TIMEOUT });
-  await statusItem(session().page).filter({ hasText: /SLM: (?!loading)/ }).waitFor({ timeout: READY_TIMEOUT });
+  await statusItem(session().page).filter({ hasText: /SLM · |SLM: (?!loading)/ }).waitFor({ timeout: READY_TIMEOUT });
 }
 
 describe("Next-edit suggestions in the browser (installed VSIX)", function () {

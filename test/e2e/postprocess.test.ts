@@ -36,7 +36,7 @@ describe("Post-processing in the browser (installed VSIX)", function () {
     fs.writeFileSync(path.join(workspace, FILE), DOCUMENT);
     // The scripted model writes a token per byte: time and token limits that a busy machine cannot hit.
     updateRemoteSettings({ "slm.modelPath": await scriptedModel(JUNK), "slm.threads": 1, "slm.completion.maxTimeMs": 30_000, "slm.completion.maxTokens": 256 });
-    await statusItem(page).filter({ hasText: /SLM: (?!choose a model|loading|model error)/ }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: /SLM · / }).waitFor({ timeout: READY_TIMEOUT });
 
     await quickOpen(page, FILE);
     await activeEditor(page).locator(".view-lines", { hasText: "total(): number" }).waitFor();
@@ -50,7 +50,7 @@ describe("Post-processing in the browser (installed VSIX)", function () {
   after(async () => {
     const { page, models } = session();
     updateRemoteSettings({ "slm.modelPath": models.tiny, "slm.threads": undefined, "slm.completion.maxTimeMs": undefined, "slm.completion.maxTokens": undefined });
-    await statusItem(page).filter({ hasText: "SLM: SLM demo model" }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: "SLM · demo model" }).waitFor({ timeout: READY_TIMEOUT });
   });
 
   it("Tab inserts the method's body only: no doubled `};`, no new methods", async () => {

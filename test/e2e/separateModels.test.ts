@@ -3,7 +3,7 @@
 // feature runs on which file.
 import * as assert from "node:assert/strict";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { chooseInFileDialog, reloadWindow, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { chooseInFileDialog, reloadWindow, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, statusName } from "./session";
 
 const READY_TIMEOUT = 60_000;
 const CHAT_MODEL_NAME = "SLM scripted model (constructed weights)";
@@ -29,7 +29,7 @@ describe("Separate chat model in the browser (installed VSIX)", function () {
 
   it("Select Chat Model… from the status bar menu runs chat on another file; the status bar names both", async () => {
     const { page, models, server } = session();
-    const item = statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` });
+    const item = statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` });
     await item.waitFor({ timeout: READY_TIMEOUT });
     await item.click();
     const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
@@ -42,7 +42,7 @@ describe("Separate chat model in the browser (installed VSIX)", function () {
 
     const both = statusItem(page).filter({ hasText: " + " });
     await both.waitFor({ timeout: READY_TIMEOUT });
-    assert.match((await both.innerText()).trim(), /SLM: SLM demo model \(random… \+ SLM scripted model \(con… · CPU/);
+    assert.match((await both.innerText()).trim(), /SLM · demo model \(random weig… \+ scripted model \(constru… · CPU/);
     const saved = (key: string) => server.readMachineSettings()[key] ?? server.readSettings()[key];
     assert.equal(saved("slm.chat.modelPath"), models.chat, "the chat model was not saved in slm.chat.modelPath");
     assert.equal(saved("slm.modelPath"), models.tiny, "completion's model changed");

@@ -2,7 +2,7 @@
 // the packaged VSIX installed, Chromium on the workbench) and hands it over before mocha runs.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Dialog, Locator, Page } from "playwright-core";
+import type { Dialog, Frame, Locator, Page } from "playwright-core";
 import type { CodeServer } from "../harness/codeServer";
 import { TINY_MODEL_NAME, type TestModelPaths } from "../harness/testModels";
 
@@ -39,8 +39,14 @@ export async function screenshot(name: string, page: Page = session().page): Pro
 }
 
 /** The extension's status bar entry (found by its text; the codicon renders as a separate span). */
+/** The model name as the status item shows it: no leading "SLM", at most 31 characters before an ellipsis. */
+export function statusName(name: string): string {
+  const bare = name.replace(/^SLM\s+/, "");
+  return bare.length > 32 ? bare.slice(0, 31) : bare;
+}
+
 export function statusItem(page: Page): Locator {
-  return page.locator(".part.statusbar .statusbar-item", { hasText: "SLM:" });
+  return page.locator(".part.statusbar .statusbar-item", { hasText: /SLM( ·|:)/ });
 }
 
 /** The editor the user works in: the active group's (other specs leave other editors open). */
@@ -127,7 +133,7 @@ export async function reloadWindow(readyTimeoutMs = 60_000): Promise<void> {
   } finally {
     page.off("dialog", leave);
   }
-  await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: readyTimeoutMs });
+  await statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: readyTimeoutMs });
 }
 
 /**
@@ -183,4 +189,16 @@ export function wordSuggestionsOff(workspace: string = session().workspace): voi
     path.join(workspace, ".vscode", "settings.json"),
     JSON.stringify({ "editor.quickSuggestions": { other: "off", comments: "off", strings: "off" }, "editor.suggestOnTriggerCharacters": false }),
   );
+}
+
+/** The frame (at any depth: webviews nest two) showing `selector` with `text`, or undefined. */
+export async function frameWith(page: Page, selector: string, text: string, timeoutMs: number): Promise<Frame | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (await frame.locator(selector, { hasText: text }).count().catch(() => 0)) return frame;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return undefined;
 }

@@ -10,7 +10,7 @@ import type { FrameLocator, Page } from "playwright-core";
 import { startLlamaServer, type RunningLlamaServer } from "../support/llamaServer";
 import { scriptedModel } from "../support/models";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings } from "./session";
+import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, statusName } from "./session";
 
 const SUGGESTION = "sumOfSquares(values);";
 // llama-server streams this tiny model at ~870 tokens/s here: long enough (about 3,000 tokens, under
@@ -80,7 +80,7 @@ describe("Team server (installed VSIX, real llama-server)", function () {
     await completion?.kill();
     await chat?.kill();
     await page.reload();
-    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: 60_000 });
+    await statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: 60_000 });
   });
 
   afterEach(screenshotOnFailure("team-"));

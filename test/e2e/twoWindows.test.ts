@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { waitForWorkbench } from "../harness/browser";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { runCommand, screenshot, screenshotOnFailure, session, statusItem } from "./session";
+import { runCommand, screenshot, screenshotOnFailure, session, statusItem, statusName, frameWith } from "./session";
 
 const READY_TIMEOUT = 60_000;
 
@@ -16,22 +16,22 @@ describe("Two windows on the same model (installed VSIX)", function () {
 
   it("a second window loads the same model file in its own extension host, and both run it", async () => {
     const { page, server, workspace, models } = session();
-    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+    await statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: READY_TIMEOUT });
 
     const second = await page.context().newPage();
     try {
       await second.goto(server.workbenchUrl(workspace));
       await waitForWorkbench(second);
-      await statusItem(second).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: READY_TIMEOUT });
+      await statusItem(second).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: READY_TIMEOUT });
 
       // Each window's own engine answers: the runtime report says ready, with the shared file.
       for (const window of [second, page]) {
         await window.bringToFront();
         await runCommand(window, "SLM: Show Runtime Info");
-        const report = window.locator(".editor-group-container.active .monaco-editor .view-lines");
-        await report.filter({ hasText: "State: ready" }).waitFor({ timeout: 15_000 });
-        // Long lines wrap in the view: join them before reading.
-        const text = (await report.innerText()).replace(/\u00a0/g, " ").replace(/\n/g, "");
+        // Rendered in VS Code's Markdown preview (a webview).
+        const report = await frameWith(window, "li", "State: ready", 15_000);
+        assert.ok(report, "the runtime report is not shown rendered");
+        const text = await report.locator("body").innerText();
         assert.ok(text.includes(`Model file: ${models.tiny}`), text);
         await runCommand(window, "View: Close Editor");
       }
@@ -46,7 +46,7 @@ describe("Two windows on the same model (installed VSIX)", function () {
       await page.bringToFront();
     }
     // The first window is unaffected by the second one going away.
-    await statusItem(page).filter({ hasText: `SLM: ${TINY_MODEL_NAME}` }).waitFor({ timeout: 10_000 });
+    await statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: 10_000 });
   });
 });
 

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as os from "node:os";
 import type { Engine } from "../../src/engine/api";
-import { CompletionPipeline } from "../../src/completion/pipeline";
+import { CompletionPipeline, type Alternatives } from "../../src/completion/pipeline";
 import type { CompletionOutcome, CompletionRequest, CompletionSettings } from "../../src/completion/types";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -54,6 +54,11 @@ async function engineFor(host: HostKind, modelPath: string, engine: Engine = cre
   await engine.configure({ modelPath, threads: 1, contextSize: 4096, gpu: "off", flashAttention: true });
   assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
   return engine;
+}
+
+/** Every suggestion of an alternatives answer, the one shown first at the head. */
+function all(alternatives: Alternatives): string[] {
+  return [suggestion(alternatives.outcome), ...alternatives.others];
 }
 
 function suggestion(outcome: CompletionOutcome): string {
@@ -188,6 +193,13 @@ for (const host of HOSTS) describe(`completion (${host})`, function () {
       const outcome = await pipeline.complete(requestFor(["const x = "], 0, 10));
       assert.equal(outcome.kind === "dropped" && outcome.reason, "noFim");
       assert.match(outcome.kind === "dropped" ? outcome.detail ?? "" : "", /instruct\/chat model/);
+      // Asked for alternatives, the same reason (not "cancelled"), and no runner-up is tried.
+      let calls = 0;
+      const cycling = new CompletionPipeline({ engine, settings: () => settingsWith(), log: () => undefined, onModelCall: () => calls++ });
+      const alternatives = await cycling.alternatives(requestFor(["const x = "], 0, 10), 3);
+      assert.equal(alternatives.outcome.kind === "dropped" && alternatives.outcome.reason, "noFim", JSON.stringify(alternatives));
+      assert.deepEqual(alternatives.others, []);
+      assert.equal(calls, 0);
     });
 
     async function completeWith(text: string, lines: string[], line: number, character: number, multiline: CompletionSettings["multiline"] = "auto") {
@@ -237,11 +249,11 @@ for (const host of HOSTS) describe(`completion (${host})`, function () {
       const request = requestFor(["const t = "], 0, 10);
       assert.equal(suggestion(await pipeline.complete(request)), texts[0], "greedy decoding writes the first script");
       const before = calls;
-      assert.deepEqual(await pipeline.alternatives(request, 3), texts);
+      assert.deepEqual(all(await pipeline.alternatives(request, 3)), texts);
       assert.equal(calls - before, 2, "the shown suggestion came from the cache; two runner-ups were generated");
-      assert.deepEqual(await pipeline.alternatives(request, 3), texts, "cycling again at the same place");
+      assert.deepEqual(all(await pipeline.alternatives(request, 3)), texts, "cycling again at the same place");
       assert.equal(calls - before, 2, "…costs no model call");
-      assert.deepEqual(await pipeline.alternatives(request, 2), texts.slice(0, 2));
+      assert.deepEqual(all(await pipeline.alternatives(request, 2)), texts.slice(0, 2));
       // The usual suggestion is still the one shown at this place.
       assert.equal(suggestion(await pipeline.complete(request)), texts[0]);
     });

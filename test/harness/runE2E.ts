@@ -17,6 +17,7 @@ import { installExtension, startCodeServer, type CodeServer } from "./codeServer
 import { resolveTestModels } from "./testModels";
 import { findTools, freshRunDir, repoRoot } from "./tools";
 import { setSession } from "../e2e/session";
+import { guardRejections } from "../support/rejectionGuard";
 
 function elapsed(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -84,7 +85,7 @@ async function main(): Promise<number> {
     console.log(`e2e: workbench loaded (${elapsed(started)})`);
 
     setSession({ server, page: browser.page, models, workspace, screenshotDir, installedExtension });
-    const mocha = new Mocha({ ui: "bdd", reporter: "spec", timeout: 120_000, grep: process.env.SLM_TEST_GREP || undefined });
+    const mocha = new Mocha({ ui: "bdd", reporter: "spec", timeout: 120_000, grep: process.env.SLM_TEST_GREP || undefined, rootHooks: guardRejections() });
     const e2eDir = path.join(repoRoot, "out", "test", "e2e");
     for (const file of fs.readdirSync(e2eDir).filter((f) => f.endsWith(".test.js")).sort()) mocha.addFile(path.join(e2eDir, file));
     const stats = await new Promise<Mocha.Stats>((resolve) => {

@@ -119,8 +119,9 @@ describe("Inline completion in the editor", function () {
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // any warm-up the file's own events scheduled
     const afterFile = completion.warmUps();
     await vscode.commands.executeCommand("slm.showRuntimeInfo");
-    await until(() => (vscode.window.activeTextEditor?.document.uri.scheme === "slm-runtime" ? true : undefined), "the runtime report");
-    const editor = vscode.window.activeTextEditor!;
+    // Shown rendered; its source opened in an editor, where a cursor can move.
+    const source = await until(() => vscode.workspace.textDocuments.find((d) => d.uri.scheme === "slm-runtime"), "the runtime report");
+    const editor = await vscode.window.showTextDocument(source);
     editor.selection = new vscode.Selection(new vscode.Position(2, 0), new vscode.Position(2, 0));
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // past the 400 ms pause, twice over
     assert.equal(completion.warmUps(), afterFile, "no warm-up in the runtime report");

@@ -11,7 +11,7 @@ import { Commands } from "../../src/commands/ids";
 import type { ModelPick } from "../../src/commands/modelPicks";
 import type { Engine } from "../../src/engine/api";
 import { FirstRun, GET_STARTED } from "../../src/firstRun/firstRun";
-import { FIRST_RUN_OFFERED_KEY, WALKTHROUGH_ID } from "../../src/firstRun/firstRunState";
+import { FIRST_RUN_OFFERED_KEY, SUGGESTION_SHOWN_KEY, WALKTHROUGH_ID } from "../../src/firstRun/firstRunState";
 import { EXTENSION_ID, extensionApi, setSetting, testModels, TINY_MODEL_NAME, waitForReady, waitUntil } from "./helpers";
 import { report } from "./report";
 
@@ -114,7 +114,7 @@ describe("First run: walkthrough, models folder, no-model menu", function () {
       messages.push({ message, actions });
       return GET_STARTED;
     };
-    const firstRun = new FirstRun(engine, memento);
+    const firstRun = new FirstRun(engine, memento, () => ({ dispose() {} }));
     try {
       await firstRun.offerOnce();
       await firstRun.offerOnce();
@@ -129,6 +129,23 @@ describe("First run: walkthrough, models folder, no-model menu", function () {
     const tab = await waitForTab((t) => /welcome|walkthrough|get started/i.test(t.label), 10_000);
     assert.ok(tab, "Get Started opened no walkthrough");
     await vscode.window.tabGroups.close(tab);
+  });
+
+  it("the walkthrough's completion step ticks from the first suggestion shown, remembered for every folder", async () => {
+    const values = new Map<string, unknown>();
+    const memento = { keys: () => [...values.keys()], get: (key: string, fallback?: unknown) => (values.has(key) ? values.get(key) : fallback), update: async (key: string, value: unknown) => void values.set(key, value) };
+    const engine = { state: { kind: "ready", notices: [] }, onDidChangeState: () => ({ dispose() {} }) } as unknown as Engine;
+    const shown = new vscode.EventEmitter<unknown>();
+    const firstRun = new FirstRun(engine, memento, shown.event);
+    try {
+      assert.equal(values.get(SUGGESTION_SHOWN_KEY), undefined);
+      shown.fire({ kind: "shown" });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.equal(values.get(SUGGESTION_SHOWN_KEY), true);
+    } finally {
+      firstRun.dispose();
+      shown.dispose();
+    }
   });
 
   it("with no model, the status bar menu offers: choose a file, scan a folder, download, open the walkthrough", async () => {

@@ -5,7 +5,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Mocha from "mocha";
+import { guardRejections } from "../support/rejectionGuard";
 import { notes } from "./report";
+
+/** The repository (dist/ and out/): a rejection whose stack runs through it is ours, not another extension's. */
+const REPO = path.resolve(__dirname, "../../..");
 
 export interface TestResult {
   readonly title: string;
@@ -81,6 +85,7 @@ export function run(): Promise<void> {
     timeout: Number(process.env.SLM_TEST_TIMEOUT_MS) || 60_000,
     reporter: LineReporter,
     grep: process.env.SLM_TEST_GREP || undefined,
+    rootHooks: guardRejections((reason) => reason instanceof Error && (reason.stack ?? "").includes(REPO), false),
   });
   for (const file of findTests(__dirname)) mocha.addFile(file);
   return new Promise((resolve, reject) => {

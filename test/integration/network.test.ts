@@ -100,7 +100,7 @@ describe("Privacy: no network with slm.allowNetwork off", function () {
     const report = await vscode.commands.executeCommand<string>("slm.showRuntimeInfo");
     const sha256 = createHash("sha256").update(fs.readFileSync(models.tiny)).digest("hex");
     const state = api.state();
-    assert.ok(report.includes(`- Model file: ${models.tiny}`), report);
+    assert.ok(report.includes(`- Model file: \`${models.tiny}\``), report);
     assert.ok(report.includes(`- SHA-256: ${sha256}`), report);
     assert.ok(report.includes(`- Backend: ${state.gpu}`), report);
     assert.ok(report.includes(`- Threads: ${state.threads}`), report);

@@ -76,7 +76,7 @@ describe("team server in the status bar", () => {
   const base: EngineState = { kind: "ready", notices: [] };
   it("shows the server's model, a problem with which engine answered, and network off", () => {
     const model = { id: "qwen-coder-7b", contextSize: 8192, fim: "Qwen2.5-Coder", slots: 4 };
-    assert.equal(remoteStatusText({ ...base, remote: { completion: { url: "https://x", kind: "llama-server", model, answeredBy: "server" } } })?.text, "$(cloud) SLM: qwen-coder-7b · server");
+    assert.equal(remoteStatusText({ ...base, remote: { completion: { url: "https://x", kind: "llama-server", model, answeredBy: "server" } } })?.text, "$(cloud) SLM · qwen-coder-7b · server");
     const down = { code: "down", label: "server down", message: "https://x refused the connection." };
     assert.equal(remoteStatusText({ ...base, remote: { completion: { url: "https://x", kind: "llama-server", problem: down, answeredBy: "local" } } })?.text, "$(warning) SLM: local · server down");
     assert.equal(remoteStatusText({ ...base, remote: { chat: { url: "https://x", kind: "openai", networkOff: true } } })?.text, "$(circle-slash) SLM: server set, network off");

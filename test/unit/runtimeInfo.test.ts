@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import MarkdownIt from "markdown-it";
 import { runtimeReport } from "../../src/commands/runtimeInfo";
 
 describe("runtime report", () => {
@@ -17,8 +18,8 @@ describe("runtime report", () => {
       allowlistSize: 1,
     });
     for (const line of [
-      "- Model file: /m/qwen.gguf",
-      "- Model: Qwen (qwen2, 531 MB)",
+      "- Model file: `/m/qwen.gguf`",
+      "- Model: `Qwen` (`qwen2`, 531 MB)",
       `- SHA-256: ${"a".repeat(64)}`,
       "- Backend: cpu",
       "- Threads: 4",
@@ -50,9 +51,28 @@ describe("runtime report", () => {
       allowNetwork: false,
       allowlistSize: 0,
     });
-    assert.match(report, /- Model file \(completion\): \/m\/base\.gguf\n/);
+    assert.match(report, /- Model file \(completion\): `\/m\/base\.gguf`\n/);
     assert.match(report, new RegExp(`- SHA-256 \\(chat\\): ${"c".repeat(64)}\n`));
     assert.match(report, /- Backend: cuda \(28 layers on the GPU\)\n/);
-    assert.match(report, /- LoRA adapters: \/m\/sql\.gguf \(scale 0\.5\)\n/);
+    assert.match(report, /- LoRA adapters: `\/m\/sql\.gguf` \(scale 0\.5\)\n/);
+  });
+
+  it("renders names, paths and messages from files as written: no link, image, HTML or extra list item (VS Code's preview renders it)", () => {
+    const hostile = "![t](https://evil.example/t.png) <img src=x onerror=alert(1)> [a](https://evil.example) `x` **b**\n- State: fake";
+    const report = runtimeReport({
+      state: { kind: "error", modelPath: `/m/${hostile}.gguf`, error: { message: `Cannot load ${hostile}`, code: "notGguf" }, notices: [] },
+      models: [
+        { lanes: ["completion", "chat"], summary: { path: `/m/${hostile}.gguf`, name: hostile, architecture: hostile, sizeBytes: 1, trainContextSize: 1 }, sha256: "a".repeat(64) },
+      ],
+      sha256: "no model file",
+      allowNetwork: false,
+      allowlistSize: 0,
+    });
+    // VS Code's Markdown preview renders with markdown-it, HTML and linkify on.
+    const html = new MarkdownIt({ html: true, linkify: true }).render(report);
+    assert.doesNotMatch(html, /<img|<a |<strong|onerror=alert\(1\)>/i, html);
+    assert.equal((html.match(/<li>/g) ?? []).length, report.split("\n").filter((line) => line.startsWith("- ")).length, "a value started a list item");
+    assert.equal((html.match(/<li>State:/g) ?? []).length, 1, html);
+    assert.ok(html.includes("https://evil.example/t.png"), "the text is still shown");
   });
 });

@@ -85,6 +85,18 @@ export class CompletionFeature extends Disposable {
   }
 
   /** What tests and diagnostics may read. */
+  /** Fires each time a suggestion is shown (the walkthrough's "try completion" step ticks on it). */
+  get onDidShowSuggestion(): vscode.Event<unknown> {
+    return (listener, thisArg, disposables) =>
+      this.status.onDidChange(
+        (activity) => {
+          if (activity.kind === "shown") listener.call(thisArg, activity);
+        },
+        undefined,
+        disposables,
+      );
+  }
+
   get api(): CompletionApi {
     return { activity: () => this.status.activity, modelCalls: () => this.modelCallCount, warmUps: () => this.warmUpCount };
   }

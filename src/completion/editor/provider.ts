@@ -57,52 +57,20 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       return this.finish(id, request, { kind: "dropped", reason: "noModel", detail }, started);
     }
 
-    if (cycle > 1) return this.withAlternatives(id, document, request, cycle, token, started, position);
     const abort = abortSignalOf(token);
     try {
       const waited = await sleep(this.debounce.delayFor(explicit, settings.debounceMs), abort.signal);
       if (!waited) return this.finish(id, request, { kind: "dropped", reason: "cancelled" }, started);
       this.status.set({ kind: "working" });
       const version = document.version;
-      const outcome = await this.pipeline.complete(request, abort.signal);
+      const { outcome, others } =
+        cycle > 1 ? await this.pipeline.alternatives(request, cycle, abort.signal) : { outcome: await this.pipeline.complete(request, abort.signal), others: [] };
       if (outcome.kind === "suggestion" && document.version !== version) {
         return this.finish(id, request, { kind: "dropped", reason: "stale", detail: "The document changed while the model was writing." }, started);
       }
-      return this.finish(id, request, outcome, started, position);
+      return this.finish(id, request, outcome, started, position, others);
     } catch (error) {
       this.log.error(`completion #${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      return this.finish(id, request, { kind: "dropped", reason: "error", detail: String(error) }, started);
-    } finally {
-      abort.dispose();
-    }
-  }
-
-  /** The usual suggestion and up to `count` − 1 others, each starting with a runner-up first token. */
-  private async withAlternatives(
-    id: number,
-    document: vscode.TextDocument,
-    request: CompletionRequest,
-    count: number,
-    token: vscode.CancellationToken,
-    started: number,
-    position: vscode.Position,
-  ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    const abort = abortSignalOf(token);
-    try {
-      this.status.set({ kind: "working" });
-      const version = document.version;
-      const texts = await this.pipeline.alternatives(request, count, abort.signal);
-      if (document.version !== version) {
-        return this.finish(id, request, { kind: "dropped", reason: "stale", detail: "The document changed while the model was writing." }, started);
-      }
-      const ms = performance.now() - started;
-      const where = `${request.fileName}:${request.cursor.line + 1}:${request.cursor.character + 1}`;
-      this.log.info(`completion #${id} ${where} alternatives: ${texts.length} of ${count} asked (${texts.map((t) => t.length).join(", ")} chars) | ${ms.toFixed(1)} ms`);
-      if (texts.length === 0) return this.finish(id, request, { kind: "dropped", reason: "cancelled" }, started);
-      this.status.set({ kind: "shown", fromCache: false, ms, text: texts[0]! });
-      return texts.map((text) => new vscode.InlineCompletionItem(text, new vscode.Range(position, position)));
-    } catch (error) {
-      this.log.error(`completion #${id} alternatives failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return this.finish(id, request, { kind: "dropped", reason: "error", detail: String(error) }, started);
     } finally {
       abort.dispose();
@@ -115,6 +83,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     outcome: CompletionOutcome,
     started: number,
     position?: vscode.Position,
+    others: readonly string[] = [],
   ): vscode.InlineCompletionItem[] | undefined {
     const ms = performance.now() - started;
     const where = `${request.fileName}:${request.cursor.line + 1}:${request.cursor.character + 1}${request.explicit ? " (asked)" : ""}`;
@@ -127,10 +96,11 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     }
     this.status.set({ kind: "shown", fromCache: outcome.fromCache, ms, text: outcome.text });
     this.log.info(
-      `completion #${id} ${where} ${outcome.fromCache ? "from cache" : "generated"}: ${outcome.text.length} chars${outcome.filter ? ` (trimmed by ${outcome.filter})` : ""}${formatTimings(outcome.timings, ms)}`,
+      `completion #${id} ${where} ${outcome.fromCache ? "from cache" : "generated"}: ${outcome.text.length} chars${outcome.filter ? ` (trimmed by ${outcome.filter})` : ""}` +
+        `${others.length ? `, ${others.length} alternative${others.length > 1 ? "s" : ""} (${others.map((t) => t.length).join(", ")} chars)` : ""}${formatTimings(outcome.timings, ms)}`,
     );
     if (!outcome.fromCache) this.schedulePrefetch(request, outcome.text);
-    return [new vscode.InlineCompletionItem(outcome.text, new vscode.Range(position!, position!))];
+    return [outcome.text, ...others].map((text) => new vscode.InlineCompletionItem(text, new vscode.Range(position!, position!)));
   }
 
   /** Once per model: this model cannot fill in the middle, and what to do about it. */

@@ -18,11 +18,14 @@ export type CompletionActivity =
 export class CompletionStatusItem extends Disposable {
   private readonly item: vscode.StatusBarItem;
   private last: CompletionActivity = { kind: "idle" };
+  private readonly changed = this._register(new vscode.EventEmitter<CompletionActivity>());
+  /** Each change of the item's state (a suggestion shown, dropped, turned off…). */
+  readonly onDidChange = this.changed.event;
 
   constructor() {
     super();
     this.item = this._register(vscode.window.createStatusBarItem("slm.completion", vscode.StatusBarAlignment.Right, 99));
-    this.item.name = "SLM Completion";
+    this.item.name = "SLM Autocomplete";
     this.item.command = Commands.toggleCompletion;
     this.render();
     this.item.show();
@@ -35,26 +38,27 @@ export class CompletionStatusItem extends Disposable {
   set(activity: CompletionActivity): void {
     this.last = activity;
     this.render();
+    this.changed.fire(activity);
   }
 
   private render(): void {
     const a = this.last;
     switch (a.kind) {
       case "off":
-        this.item.text = "$(circle-slash) Complete: off";
+        this.item.text = "$(circle-slash) Autocomplete: off";
         break;
       case "idle":
-        this.item.text = "$(sparkle) Complete";
+        this.item.text = "$(sparkle) Autocomplete: on";
         break;
       case "working":
         // Still, not spinning: see ui/statusText.ts (animations slow typing in the workbench).
-        this.item.text = "$(sync) Complete";
+        this.item.text = "$(sync) Autocomplete: writing…";
         break;
       case "shown":
-        this.item.text = `$(sparkle) Complete ${a.fromCache ? "(cached)" : `${Math.round(a.ms)} ms`}`;
+        this.item.text = `$(sparkle) Autocomplete: ${a.fromCache ? "cached" : `${Math.round(a.ms)} ms`}`;
         break;
       case "dropped":
-        this.item.text = `$(sparkle) Complete: ${describeDrop(a.reason)}`;
+        this.item.text = `$(sparkle) Autocomplete: ${describeDrop(a.reason)}`;
         break;
     }
     const detail = a.kind === "dropped" && a.detail ? `\n\n${a.detail}` : "";
