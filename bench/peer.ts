@@ -117,17 +117,22 @@ export interface BenchSpeeds {
   /** Generated tokens per second (tg). */
   readonly decodeTokensPerSecond: number;
   readonly args: readonly string[];
+  /** Tokens already in the context when measured (0: an empty context). */
+  readonly depth?: number;
 }
 
-/** llama-bench's prompt and decode speeds on the model, flash attention on like ours. */
-export function llamaBench(bin: string, model: string, threads: number, short: boolean): BenchSpeeds {
-  const args = ["-m", model, "-t", String(threads), "-fa", "1", "-p", short ? "64" : "512", "-n", short ? "16" : "64", "-r", short ? "1" : "3", "-o", "json"];
+/**
+ * llama-bench's prompt and decode speeds on the model, flash attention on like ours; with `depth`,
+ * measured after that many tokens already in the context (`-d`), as a request's prompt leaves it.
+ */
+export function llamaBench(bin: string, model: string, threads: number, short: boolean, depth = 0): BenchSpeeds {
+  const args = ["-m", model, "-t", String(threads), "-fa", "1", "-p", short ? "64" : "512", "-n", short ? "16" : "64", "-r", short || depth ? "1" : "3", ...(depth ? ["-d", String(depth)] : []), "-o", "json"];
   const out = execFileSync(path.join(bin, "llama-bench"), args, { encoding: "utf8", env: { ...process.env, LD_LIBRARY_PATH: bin }, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 16 << 20 });
   const rows = JSON.parse(out) as Array<{ n_prompt: number; n_gen: number; avg_ts: number }>;
   const pp = rows.find((row) => row.n_prompt > 0 && row.n_gen === 0);
   const tg = rows.find((row) => row.n_gen > 0 && row.n_prompt === 0);
   if (!pp || !tg) throw new Error(`llama-bench gave no pp/tg rows: ${out.slice(0, 400)}`);
-  return { promptTokensPerSecond: pp.avg_ts, decodeTokensPerSecond: tg.avg_ts, args };
+  return { promptTokensPerSecond: pp.avg_ts, decodeTokensPerSecond: tg.avg_ts, args, ...(depth ? { depth } : {}) };
 }
 
 async function stopGroup(child: ChildProcess): Promise<void> {

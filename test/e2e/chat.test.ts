@@ -10,7 +10,7 @@ import type { FrameLocator, Page } from "playwright-core";
 import { TINY_MODEL_NAME } from "../harness/testModels";
 import { scriptedChatBytesModel, scriptedChatModel } from "../engine/chatModels";
 import { hostileAnswer, hostilePayloads } from "./chatPayloads";
-import { quickOpen, runCommand, screenshot, screenshotOnFailure, session, statusItem, statusName, updateRemoteSettings } from "./session";
+import { quickOpen, runCommand, screenshot, screenshotOnFailure, session, statusItem, statusName, updateRemoteSettings, chatFrame } from "./session";
 
 /** Elements and attributes that must never come out of the sanitizer. */
 const DANGEROUS = ["script", "img", "iframe", "svg", "math", "style", "object", "embed", "form", "input", "video", "base", "meta", "link", "template", "[style]", "[onerror]", "[onload]", "[onfocus]", "[ontoggle]", "[onstart]"]
@@ -44,10 +44,6 @@ const LONG_ANSWER = Array.from(
 ).join("");
 
 /** The chat view's page (the webview's inner frame). */
-function chatFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready[src*="slm-assistant"]').frameLocator("#active-frame");
-}
-
 /** The status bar shortens long names; this is what it shows while the model is ready. */
 /** Switches models and waits until the new one is ready (every scripted model has the same name, so go through the tiny one). */
 async function useModel(path: string, name: string): Promise<void> {

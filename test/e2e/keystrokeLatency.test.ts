@@ -26,9 +26,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FrameLocator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { qwen25Coder05BShape } from "../support/models";
-import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, quickOpen } from "./session";
+import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, quickOpen, chatFrame } from "./session";
 
 const KEY_INTERVAL_MS = 40;
 const KEYS_PER_PLACE = 40;
@@ -172,10 +172,6 @@ function extensionProcesses(installedExtension: string): { pid: number; nice: nu
 
 function activeEditor(page: Page) {
   return page.locator(".editor-group-container.active .monaco-editor").first();
-}
-
-function chatFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready[src*="slm-assistant"]').frameLocator("#active-frame");
 }
 
 function sleep(ms: number): Promise<void> {

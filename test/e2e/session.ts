@@ -2,7 +2,7 @@
 // the packaged VSIX installed, Chromium on the workbench) and hands it over before mocha runs.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Dialog, Frame, Locator, Page } from "playwright-core";
+import type { Dialog, Frame, FrameLocator, Locator, Page } from "playwright-core";
 import type { CodeServer } from "../harness/codeServer";
 import { TINY_MODEL_NAME, type TestModelPaths } from "../harness/testModels";
 
@@ -38,18 +38,23 @@ export async function screenshot(name: string, page: Page = session().page): Pro
   return file;
 }
 
-/** The extension's status bar entry (found by its text; the codicon renders as a separate span). */
 /** The model name as the status item shows it: no leading "SLM", at most 31 characters before an ellipsis. */
 export function statusName(name: string): string {
   const bare = name.replace(/^SLM\s+/, "");
   return bare.length > 32 ? bare.slice(0, 31) : bare;
 }
 
+/** The extension's status bar entry (found by its text; the codicon renders as a separate span). */
 export function statusItem(page: Page): Locator {
   return page.locator(".part.statusbar .statusbar-item", { hasText: /SLM( ·|:)/ });
 }
 
 /** The editor the user works in: the active group's (other specs leave other editors open). */
+/** The chat view's webview content (two frames deep). */
+export function chatFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready[src*="slm-assistant"]').frameLocator("#active-frame");
+}
+
 export function activeEditor(page: Page): Locator {
   return page.locator(".editor-group-container.active .monaco-editor").first();
 }

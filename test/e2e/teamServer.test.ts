@@ -6,11 +6,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FrameLocator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { startLlamaServer, type RunningLlamaServer } from "../support/llamaServer";
 import { scriptedModel } from "../support/models";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, statusName } from "./session";
+import { runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, statusName, chatFrame } from "./session";
 
 const SUGGESTION = "sumOfSquares(values);";
 // llama-server streams this tiny model at ~870 tokens/s here: long enough (about 3,000 tokens, under
@@ -21,10 +21,6 @@ const SETTINGS = ["slm.allowNetwork", "slm.engine.completionServer", "slm.engine
 
 function activeEditor(page: Page) {
   return page.locator(".editor-group-container.active .monaco-editor").first();
-}
-
-function chatFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready[src*="slm-assistant"]').frameLocator("#active-frame");
 }
 
 async function openFile(page: Page, name: string, text: string): Promise<void> {

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { CompletionApi, SlmApi } from "../../src/api";
+import { toCompletionRequest } from "../../src/completion/editor/request";
 import type { CompletionActivity } from "../../src/completion/editor/statusItem";
 import { scriptedModel } from "../support/models";
 import { extensionApi, setSetting, waitForReady, waitUntil } from "./helpers";
@@ -112,16 +113,25 @@ describe("Inline completion in the editor", function () {
     assert.equal(after.kind, "shown", JSON.stringify(after));
   });
 
+  it("a request at a place the document no longer has (a selection trailing a change) reads the document as it is now", async () => {
+    const editor = await openEditor("line one\nline two\nline three");
+    const request = toCompletionRequest(editor.document, new vscode.Position(40, 3), false);
+    assert.deepEqual(request.cursor, { line: 2, character: 10 });
+    await editor.edit((edit) => edit.delete(new vscode.Range(0, 8, 2, 10)));
+    assert.equal(request.text.lineAt(1), "", "a line removed since reads as empty, instead of throwing");
+  });
+
   it("warms up in a file the user can type in, never in the runtime report (read-only, generated)", async () => {
     const before = completion.warmUps();
     await openEditor("export function total(items: number[]) {\n  return ");
     await until(() => (completion.warmUps() > before ? true : undefined), "a warm-up in the file");
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // any warm-up the file's own events scheduled
-    const afterFile = completion.warmUps();
     await vscode.commands.executeCommand("slm.showRuntimeInfo");
     // Shown rendered; its source opened in an editor, where a cursor can move.
     const source = await until(() => vscode.workspace.textDocuments.find((d) => d.uri.scheme === "slm-runtime"), "the runtime report");
     const editor = await vscode.window.showTextDocument(source);
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // any warm-up the file's editor scheduled as it was hidden
+    const afterFile = completion.warmUps();
     editor.selection = new vscode.Selection(new vscode.Position(2, 0), new vscode.Position(2, 0));
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // past the 400 ms pause, twice over
     assert.equal(completion.warmUps(), afterFile, "no warm-up in the runtime report");

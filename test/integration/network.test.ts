@@ -106,12 +106,17 @@ describe("Privacy: no network with slm.allowNetwork off", function () {
     assert.ok(report.includes(`- Threads: ${state.threads}`), report);
     assert.ok(report.includes(`- Context size: ${state.contextSize} tokens per lane`), report);
     assert.ok(report.includes("- network: off"), report);
-    const shown = vscode.window.activeTextEditor?.document;
-    assert.equal(shown?.getText(), report, "the report is shown in an editor");
+    const shown = vscode.workspace.textDocuments.find((d) => d.uri.scheme === "slm-runtime");
+    assert.equal(shown?.getText(), report, "the report's document");
     // A read-only document: closing it never asks "Save changes?".
     assert.equal(shown.isUntitled, false, "the report is an Untitled file");
     assert.equal(shown.isDirty, false, "the report is an unsaved document");
     assert.equal(shown.languageId, "markdown");
+    // Shown rendered: the active tab is VS Code's Markdown preview.
+    const previewTabs = (): vscode.Tab[] =>
+      vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType));
+    const active = vscode.window.tabGroups.activeTabGroup.activeTab;
+    assert.ok(active?.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(active.input.viewType), `the active tab is ${active?.label}`);
 
     // Shown again after a change, the same tab shows the new report, not the old one.
     const threads = state.threads === 1 ? 2 : 1;
@@ -119,7 +124,8 @@ describe("Privacy: no network with slm.allowNetwork off", function () {
     await waitUntil(api, (s) => s.kind === "ready" && s.threads === threads, `ready with ${threads} threads`);
     const again = await vscode.commands.executeCommand<string>("slm.showRuntimeInfo");
     assert.ok(again.includes(`- Threads: ${threads}`), again);
-    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), shown.uri.toString(), "a second report opened another document");
-    assert.equal(vscode.window.activeTextEditor?.document.getText(), again, "the tab kept the old report");
+    assert.equal(shown.getText(), again, "the document kept the old report");
+    assert.equal(previewTabs().length, 1, "a second report opened another tab");
+    for (const tab of previewTabs()) await vscode.window.tabGroups.close(tab);
   });
 });

@@ -164,8 +164,8 @@ export class CompletionFeature extends Disposable {
     const controller = new AbortController();
     this.warmUpCount++;
     this.warming = controller;
-    const request = toCompletionRequest(editor.document, editor.selection.active, false, editor.options);
     try {
+      const request = toCompletionRequest(editor.document, editor.selection.active, false, editor.options);
       const result = await this.pipeline.warm(request, controller.signal);
       if (result && result.evaluatedTokens > 0) {
         this.log.info(`warm-up ${request.fileName}:${request.cursor.line + 1}: evaluated ${result.evaluatedTokens} of ${result.promptTokens} prompt tokens in ${result.evalMs.toFixed(0)} ms`);

@@ -13,13 +13,16 @@ export function toCompletionRequest(
   explicit: boolean,
   options?: vscode.TextEditorOptions,
 ): CompletionRequest {
+  // A selection can trail a change that just shortened the document: keep the position inside it.
+  position = document.validatePosition(position);
   const folder = vscode.workspace.getWorkspaceFolder(document.uri);
   const fileName = folder ? path.relative(folder.uri.fsPath, document.uri.fsPath) : path.basename(document.uri.path) || "untitled";
   return clipLongLines({
     documentKey: document.uri.toString(),
     fileName: fileName.split(path.sep).join("/"),
     languageId: document.languageId,
-    text: { lineCount: document.lineCount, lineAt: (line) => document.lineAt(line).text },
+    // Read while the pipeline works: a line the document no longer has (it changed since) reads as empty.
+    text: { lineCount: document.lineCount, lineAt: (line) => (line < document.lineCount ? document.lineAt(line).text : "") },
     cursor: { line: position.line, character: position.character },
     eol: document.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n",
     explicit,
