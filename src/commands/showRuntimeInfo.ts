@@ -73,15 +73,12 @@ export class RuntimeReportDocument implements vscode.TextDocumentContentProvider
     }
     const document = await vscode.workspace.openTextDocument(RuntimeReportDocument.uri);
     if (document.languageId !== "markdown") await vscode.languages.setTextDocumentLanguage(document, "markdown");
-    // Rendered by VS Code's built-in Markdown preview; its source where that extension is disabled.
-    const commands = await vscode.commands.getCommands(true);
-    if (commands.includes(MARKDOWN_PREVIEW)) {
-      const shown = await vscode.commands.executeCommand(MARKDOWN_PREVIEW, RuntimeReportDocument.uri).then(
-        () => true,
-        () => false,
-      );
-      if (shown) return;
-    }
-    await vscode.window.showTextDocument(document, { preview: true });
+    // Rendered by VS Code's built-in Markdown preview (the command activates that extension, so it
+    // is not looked up in getCommands()); its source where that extension is disabled.
+    const shown = await vscode.commands.executeCommand(MARKDOWN_PREVIEW, RuntimeReportDocument.uri).then(
+      () => true,
+      () => false,
+    );
+    if (!shown) await vscode.window.showTextDocument(document, { preview: true });
   }
 }

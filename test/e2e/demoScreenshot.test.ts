@@ -32,10 +32,12 @@ describe("The demo model as npm start shows it (README screenshot)", function ()
     updateRemoteSettings({ "slm.chat.maxAnswerTokens": 48 });
     await statusItem(page).filter({ hasText: "SLM · demo model (random weights)" }).waitFor({ timeout: 60_000 });
     fs.writeFileSync(path.join(workspace, "stats.py"), SOURCE);
+    await runCommand(page, "View: Close All Editors");
     await quickOpen(page, "stats.py");
     await activeEditor(page).locator(".view-lines", { hasText: "def mean" }).waitFor();
 
     await runCommand(page, "SLM: Open Chat");
+    await runCommand(page, "SLM: New Chat");
     const frame = chatFrame(page);
     const input = frame.locator(".composer .input");
     await input.waitFor({ timeout: 20_000 });
