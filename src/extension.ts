@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   const edit = new EditFeature(engine, log);
   context.subscriptions.push(edit);
 
-  context.subscriptions.push(...registerCommands({ context, log, engine, policy, completion, chat, edit, keys, nextEdit }));
+  context.subscriptions.push(...registerCommands({ context, log, engine, policy, completion, chat, edit, keys, nextEdit, firstRun }));
 
   const loadedWhileActivating = engine.state.kind !== "noModel";
   const activationMs = performance.now() - started;

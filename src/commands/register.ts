@@ -13,7 +13,7 @@ import { Commands, type CommandId } from "./ids";
 import { selectModel } from "./selectModel";
 import { RuntimeReportDocument, showRuntimeInfo } from "./showRuntimeInfo";
 import { showStatusMenu } from "./statusMenu";
-import { openWalkthrough } from "../firstRun/firstRun";
+import type { FirstRun } from "../firstRun/firstRun";
 import { writeCommitMessage } from "../scm/editor/commitMessage";
 
 export interface CommandTargets {
@@ -26,11 +26,12 @@ export interface CommandTargets {
   readonly edit: EditFeature;
   readonly keys: ServerKeys;
   readonly nextEdit: NextEditFeature;
+  readonly firstRun: FirstRun;
 }
 
 /** Every command the extension contributes, in one table: the id and what it does. */
 export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
-  const { context, log, engine, policy, completion, chat, edit, keys, nextEdit } = targets;
+  const { context, log, engine, policy, completion, chat, edit, keys, nextEdit, firstRun } = targets;
   const runtimeReport = new RuntimeReportDocument();
   const handlers: Readonly<Record<CommandId, (...args: never[]) => unknown>> = {
     [Commands.selectModel]: () => selectModel("both"),
@@ -38,7 +39,7 @@ export function registerCommands(targets: CommandTargets): vscode.Disposable[] {
     [Commands.selectChatModel]: () => selectModel("chat"),
     [Commands.downloadModel]: (arg?: unknown) => downloadModel(context, log, arg),
     [Commands.chooseModelsFolder]: chooseModelsFolder,
-    [Commands.openWalkthrough]: openWalkthrough,
+    [Commands.openWalkthrough]: () => firstRun.openWalkthrough(),
     [Commands.reloadModel]: () => engine.reload(),
     [Commands.showLog]: () => log.show(true),
     [Commands.statusMenu]: () => showStatusMenu(engine),

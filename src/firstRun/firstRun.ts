@@ -18,7 +18,8 @@ export const GET_STARTED = "Get Started";
  * set, a suggestion shown once (remembered in globalState).
  */
 export class FirstRun extends Disposable {
-  private modelReady: boolean | undefined;
+  /** The walkthrough's context keys and the values this window last gave them. */
+  private readonly contexts = new Map<string, boolean>();
 
   constructor(
     engine: Engine,
@@ -31,13 +32,13 @@ export class FirstRun extends Disposable {
     this.setSettingContexts();
     this._register(vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration(SECTION) && this.setSettingContexts()));
     const shown = this.globalState.get<boolean>(SUGGESTION_SHOWN_KEY, false);
-    void vscode.commands.executeCommand("setContext", WalkthroughContext.suggestionShown, shown);
+    this.setContext(WalkthroughContext.suggestionShown, shown);
     if (!shown) {
       const once = this._register(
         onDidShowSuggestion(() => {
           once.dispose();
           void this.globalState.update(SUGGESTION_SHOWN_KEY, true);
-          void vscode.commands.executeCommand("setContext", WalkthroughContext.suggestionShown, true);
+          this.setContext(WalkthroughContext.suggestionShown, true);
         }),
       );
     }
@@ -54,27 +55,45 @@ export class FirstRun extends Disposable {
       GET_STARTED,
     );
     if (choice === CHOOSE_MODEL) await vscode.commands.executeCommand(Commands.selectModel);
-    else if (choice === GET_STARTED) await openWalkthrough();
+    else if (choice === GET_STARTED) await this.openWalkthrough();
+  }
+
+  /**
+   * Opens the "Get started with SLM Assistant" walkthrough with its steps ticked from the current
+   * state. VS Code's walkthrough service starts with the first walkthrough opened, and takes a
+   * context key that is already true then as seen without ticking its step; so the keys are false
+   * while it opens, and get their values once it has.
+   */
+  async openWalkthrough(): Promise<void> {
+    const done = [...this.contexts].filter(([, value]) => value).map(([key]) => key);
+    await Promise.all(done.map((key) => vscode.commands.executeCommand("setContext", key, false)));
+    try {
+      await vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_REF, false);
+      await new Promise((resolve) => setTimeout(resolve, WALKTHROUGH_SETTLE_MS));
+    } finally {
+      await Promise.all(done.map((key) => vscode.commands.executeCommand("setContext", key, this.contexts.get(key) ?? false)));
+    }
   }
 
   private setModelReady(state: EngineState): void {
-    const ready = state.kind === "ready" || state.kind === "busy" || state.kind === "unloaded";
-    if (ready === this.modelReady) return;
-    this.modelReady = ready;
-    void vscode.commands.executeCommand("setContext", MODEL_READY_CONTEXT, ready);
+    this.setContext(MODEL_READY_CONTEXT, state.kind === "ready" || state.kind === "busy" || state.kind === "unloaded");
   }
 
   private setSettingContexts(): void {
     const config = vscode.workspace.getConfiguration(SECTION);
-    void vscode.commands.executeCommand("setContext", WalkthroughContext.modelsFolderSet, config.get<string>("modelsDirectory", "").trim() !== "");
-    void vscode.commands.executeCommand("setContext", WalkthroughContext.nextEditModelSet, config.get<string>("nextEdit.modelPath", "").trim() !== "");
+    this.setContext(WalkthroughContext.modelsFolderSet, config.get<string>("modelsDirectory", "").trim() !== "");
+    this.setContext(WalkthroughContext.nextEditModelSet, config.get<string>("nextEdit.modelPath", "").trim() !== "");
+  }
+
+  private setContext(key: string, value: boolean): void {
+    if (this.contexts.get(key) === value) return;
+    this.contexts.set(key, value);
+    void vscode.commands.executeCommand("setContext", key, value);
   }
 }
 
-/** Opens the "Get started with SLM Assistant" walkthrough. */
-export async function openWalkthrough(): Promise<void> {
-  await vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_REF, false);
-}
+/** Time for the walkthrough service to register the steps after the walkthrough opened. */
+const WALKTHROUGH_SETTLE_MS = 500;
 
 function readConfiguredModels(): ConfiguredModels {
   const config = vscode.workspace.getConfiguration(SECTION);

@@ -5,9 +5,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TINY_MODEL_NAME } from "../harness/testModels";
-import { chooseInFileDialog, frameWith, runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, statusName } from "./session";
+import { chooseInFileDialog, frameWith, reloadWindow, runCommand, screenshot, screenshotOnFailure, session, statusItem, updateRemoteSettings, statusName } from "./session";
 
 const READY_TIMEOUT = 60_000;
+const STEP_TITLES_NEXT_EDIT = "Next-edit suggestions";
 const STEP_TITLES = ["Choose a model file", "Or scan a folder of models", "Or download a recommended model", "Try inline completion", "Chat about your code", "See what runs"];
 const GET_A_MODEL = ["Choose a .gguf file…", "Scan a models folder…", "Download a recommended model…", "Open the walkthrough"];
 
@@ -125,5 +126,24 @@ describe("First run in the browser (installed VSIX)", function () {
     await statusItem(page).filter({ hasText: "SLM · scripted model" }).waitFor({ timeout: READY_TIMEOUT });
     assert.equal(server.readMachineSettings()["slm.modelsDirectory"] ?? server.readSettings()["slm.modelsDirectory"], folder);
     updateRemoteSettings({ "slm.modelsDirectory": undefined });
+  });
+
+  it("opened after a reload, the walkthrough ticks a step already done before it opened (a next-edit model set)", async () => {
+    const { page, models } = session();
+    // A fresh window without the walkthrough open: VS Code's walkthrough service starts only when a walkthrough opens.
+    await runCommand(page, "View: Close All Editors");
+    updateRemoteSettings({ "slm.modelPath": models.tiny });
+    await statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: READY_TIMEOUT });
+    await reloadWindow();
+    updateRemoteSettings({ "slm.nextEdit.modelPath": models.tiny });
+    try {
+      await page.waitForTimeout(1_000);
+      await runCommand(page, "SLM: Get Started");
+      const step = page.locator(".gettingStartedContainer button.getting-started-step", { hasText: STEP_TITLES_NEXT_EDIT });
+      await step.locator(".codicon-getting-started-step-checked, .codicon-pass-filled").first().waitFor({ timeout: 10_000 });
+      await screenshot("first-run-walkthrough-from-state");
+    } finally {
+      updateRemoteSettings({ "slm.nextEdit.modelPath": undefined });
+    }
   });
 });
