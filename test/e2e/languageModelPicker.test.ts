@@ -1,9 +1,9 @@
 // VS Code's own chat and our model: does code-server's workbench list the model we provide
 // (contributes.languageModelChatProviders) in its chat model picker? The other specs switch VS
 // Code's chat off (chat.disableAIFeatures); this one switches it on, opens the chat as a person
-// does, and reports what the workbench shows: our model in the picker, or no picker at all.
+// does, and reports what the workbench shows. Found in code-server 4.139.1: the chat view's Models
+// picker asks to sign in to Copilot and lists no model, while Chat: Manage Language Models lists ours.
 import * as assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { reloadWindow, runCommand, screenshot, screenshotOnFailure, session } from "./session";
 
 /** The words the picker shows for our model (the vendor's display name or the model's name). */
@@ -30,46 +30,38 @@ describe("VS Code's chat model picker (installed VSIX, chat.disableAIFeatures of
     await reloadWindow();
   });
 
-  it("opens VS Code's chat and reports whether its model picker lists our model", async () => {
+  it("VS Code's chat view: its Models picker lists our model, or asks to sign in to Copilot first (reported)", async () => {
     const { page } = session();
     await runCommand(page, "Chat: Open Chat").catch(() => runCommand(page, "View: Toggle Chat"));
-    const chat = page.locator(".interactive-session, .chat-view, [id='workbench.panel.chat']").first();
-    await chat.waitFor({ timeout: 20_000 });
-    await page.waitForTimeout(2_000);
+    const input = page.locator(".interactive-input-part").first();
+    await input.waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(1_000);
     await screenshot("lm-picker-chat-view");
-    const picker = page.locator(".chat-model-picker-item, .chat-modelPicker-item, .action-item.chat-model-picker, [aria-label*='Pick Model' i], [aria-label*='model picker' i]").first();
-    const hasPicker = (await picker.count()) > 0 && (await picker.isVisible());
-    const viewText = (await chat.innerText()).replace(/\s+/g, " ").slice(0, 400);
-    if (!hasPicker) {
-      console.log(`      no chat model picker in code-server's chat view; it shows: "${viewText}"`);
-      assert.doesNotMatch(viewText, OURS, "our model is named in a view without a picker?");
-      return;
-    }
+    const picker = input.locator(".action-item", { hasText: /Models|SLM|demo model/ }).first();
+    await picker.waitFor({ timeout: 10_000 });
     await picker.click();
-    const rows = page.locator(".monaco-list-row, .action-widget .monaco-list-row, .context-view .action-item");
+    const rows = page.locator(".action-widget .monaco-list-row");
     await rows.first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500);
     const labels = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim()).filter(Boolean);
     await screenshot("lm-picker-open");
-    console.log(`      the chat model picker lists: ${labels.join(" | ")}`);
-    assert.ok(labels.some((label) => OURS.test(label)), `the picker does not list our model: ${labels.join(" | ")}`);
+    const listed = labels.some((label) => OURS.test(label));
+    console.log(`      the chat view's model picker ${listed ? "lists our model" : "does not list our model"}: ${labels.join(" | ")}`);
+    // code-server 4.139.1 (VS Code 1.139.1) shows only "Sign in to use Copilot" here, with our model
+    // registered (the test below finds it under Manage Language Models).
+    assert.ok(listed || labels.some((label) => /Sign in to use Copilot/.test(label)), `neither our model nor a sign-in: ${labels.join(" | ")}`);
+    await page.keyboard.press("Escape");
   });
 
-  it("Chat: Manage Language Models lists our provider and model", async function () {
+  it("Chat: Manage Language Models lists our model with its context size", async () => {
     const { page } = session();
-    const opened = await runCommand(page, "Chat: Manage Language Models").then(
-      () => true,
-      () => false,
-    );
-    if (!opened) this.skip();
-    await page.waitForTimeout(2_000);
+    await runCommand(page, "Chat: Manage Language Models");
+    const row = page.locator(".monaco-list-row, .monaco-table-tr, tr", { hasText: OURS }).first();
+    await row.waitFor({ timeout: 15_000 });
+    const text = (await row.innerText()).replace(/\s+/g, " ").trim();
     await screenshot("lm-picker-manage");
-    const text = await visibleText(page);
-    console.log(`      Manage Language Models shows: ${text.slice(0, 600)}`);
-    assert.match(text, OURS);
+    console.log(`      Manage Language Models lists: ${text}`);
+    assert.match(text, /demo model \(random weights\).*4K/);
+    await page.keyboard.press("Escape");
   });
 });
-
-async function visibleText(page: Page): Promise<string> {
-  const parts = await page.locator(".editor-group-container.active, .quick-input-widget").allInnerTexts();
-  return parts.join(" ").replace(/\s+/g, " ");
-}
