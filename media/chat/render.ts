@@ -100,12 +100,17 @@ export function renderMarkdown(source: string, final = true, fromUser = false): 
  * rendered again, at most once per animation frame. The cost of a frame stays bounded by the
  * size of the last block, not of the whole answer.
  */
+/** Least time between two renders of a streaming answer (about 8 a second). */
+const STREAM_RENDER_MS = 120;
+
 export class MarkdownStream {
   private text = "";
   private committed = 0;
   private readonly stable: HTMLElement;
   private readonly live: HTMLElement;
   private frame?: number;
+  private timer?: ReturnType<typeof setTimeout>;
+  private renderedAt = 0;
 
   constructor(
     container: HTMLElement,
@@ -120,18 +125,30 @@ export class MarkdownStream {
     return this.text;
   }
 
+  /**
+   * Adds streamed text. Rendered in the next animation frame, at most every STREAM_RENDER_MS: the
+   * view shares the workbench's renderer, and a render at every token takes time from typing.
+   */
   append(delta: string): void {
     this.text += delta;
-    this.frame ??= requestAnimationFrame(() => {
-      this.frame = undefined;
-      this.render(false);
-    });
+    if (this.frame !== undefined || this.timer !== undefined) return;
+    const wait = STREAM_RENDER_MS - (performance.now() - this.renderedAt);
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.renderNextFrame();
+      }, wait);
+    } else {
+      this.renderNextFrame();
+    }
   }
 
   /** Replaces the whole text and renders at once (an answer's final form, or history). */
   set(text: string): void {
     if (this.frame !== undefined) cancelAnimationFrame(this.frame);
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.frame = undefined;
+    this.timer = undefined;
     if (!text.startsWith(this.text.slice(0, this.committed))) {
       this.committed = 0;
       this.stable.replaceChildren();
@@ -140,9 +157,17 @@ export class MarkdownStream {
     this.render(true);
   }
 
+  private renderNextFrame(): void {
+    this.frame = requestAnimationFrame(() => {
+      this.frame = undefined;
+      this.render(false);
+    });
+  }
+
   /** `final`: the tail is rendered once now, not again next frame (it may take longer to colour). */
   private render(final: boolean): void {
     const started = performance.now();
+    this.renderedAt = started;
     const boundary = stableBoundary(this.text, this.committed);
     if (boundary > this.committed) {
       this.stable.append(renderMarkdown(this.text.slice(this.committed, boundary)));

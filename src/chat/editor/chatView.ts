@@ -116,7 +116,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
       case "renderStats":
         this.lastRenderStats = { frames: message.frames, longestFrameMs: message.longestFrameMs, framesOver50Ms: message.framesOver50Ms };
         this.log.debug(
-          `Chat view rendering: ${message.frames} frames, longest ${message.longestFrameMs.toFixed(1)} ms, ${message.framesOver50Ms} over 50 ms`,
+          `Chat view rendering: ${message.frames} renders, longest ${message.longestFrameMs.toFixed(1)} ms, ${message.framesOver50Ms} frames over 50 ms`,
         );
         return;
       default:
