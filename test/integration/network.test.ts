@@ -115,8 +115,13 @@ describe("Privacy: no network with slm.allowNetwork off", function () {
     // Shown rendered: the active tab is VS Code's Markdown preview.
     const previewTabs = (): vscode.Tab[] =>
       vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType));
+    // The first preview activates VS Code's Markdown extension: its tab can come a moment after the command.
+    const isPreview = (tab: vscode.Tab | undefined): boolean => tab?.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType);
+    for (const started = Date.now(); !isPreview(vscode.window.tabGroups.activeTabGroup.activeTab) && Date.now() - started < 15_000; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const active = vscode.window.tabGroups.activeTabGroup.activeTab;
-    assert.ok(active?.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(active.input.viewType), `the active tab is ${active?.label}`);
+    assert.ok(isPreview(active), `the active tab is ${active?.label}`);
 
     // Shown again after a change, the same tab shows the new report, not the old one.
     const threads = state.threads === 1 ? 2 : 1;
