@@ -94,15 +94,15 @@ export function renderMarkdown(source: string, final = true, fromUser = false): 
   });
 }
 
-/**
- * Renders an answer as it streams. Finished blocks (up to a blank line outside a code fence that
- * is followed by an unindented line) are rendered once and kept; only the unfinished tail is
- * rendered again, at most once per animation frame. The cost of a frame stays bounded by the
- * size of the last block, not of the whole answer.
- */
 /** Least time between two renders of a streaming answer (about 8 a second). */
 const STREAM_RENDER_MS = 120;
 
+/**
+ * Renders an answer as it streams. Finished blocks (up to a blank line outside a code fence that
+ * is followed by an unindented line) are rendered once and kept; only the unfinished tail is
+ * rendered again, at most once per animation frame and every STREAM_RENDER_MS. The cost of a
+ * render stays bounded by the size of the last block, not of the whole answer.
+ */
 export class MarkdownStream {
   private text = "";
   private committed = 0;

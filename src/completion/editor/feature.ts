@@ -84,7 +84,6 @@ export class CompletionFeature extends Disposable {
     this.provider.noticeNoFim(refusal);
   }
 
-  /** What tests and diagnostics may read. */
   /** Fires each time a suggestion is shown (the walkthrough's "try completion" step ticks on it). */
   get onDidShowSuggestion(): vscode.Event<unknown> {
     return (listener, thisArg, disposables) =>
@@ -97,6 +96,7 @@ export class CompletionFeature extends Disposable {
       );
   }
 
+  /** What tests and diagnostics may read. */
   get api(): CompletionApi {
     return { activity: () => this.status.activity, modelCalls: () => this.modelCallCount, warmUps: () => this.warmUpCount };
   }
