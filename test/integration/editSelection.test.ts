@@ -33,7 +33,9 @@ function proposalTab(outcome: EditOutcome): vscode.Tab | undefined {
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
+  // Generous: VS Code applies a virtual document's new text through its editor worker, which a
+  // loaded CI machine has made take over 5 s.
+  const deadline = Date.now() + 15_000;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
