@@ -38,12 +38,21 @@ describe("Select Model from a models folder in the browser (installed VSIX)", fu
     const { page, server } = session();
     await statusItem(page).filter({ hasText: `SLM · ${statusName(TINY_MODEL_NAME)}` }).waitFor({ timeout: READY_TIMEOUT });
     updateRemoteSettings({ "slm.modelsDirectory": folder });
-    await page.waitForTimeout(1_000); // the workbench reads the remote settings file when it changes
 
-    await runCommand(page, "SLM: Select Model…");
+    // The workbench reads the remote settings file when it changes, some time later: until the
+    // extension sees the folder, the command offers a file dialog. So the command is run again
+    // until the folder's list shows, as a person would after a moment.
     const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
     const tiny = rows.filter({ hasText: "coder/tiny-coder.gguf" }).first();
-    await tiny.waitFor({ timeout: 15_000 });
+    const listed = Date.now() + 30_000;
+    for (;;) {
+      await runCommand(page, "SLM: Select Model…");
+      const shown = await tiny.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+      if (shown) break;
+      if (Date.now() > listed) assert.fail("SLM: Select Model… never listed the models folder (slm.modelsDirectory) within 30 s");
+      await page.keyboard.press("Escape");
+      await page.waitForTimeout(500);
+    }
     const tinyText = (await tiny.innerText()).replace(/\u00a0/g, " ");
     assert.match(tinyText, new RegExp(TINY_MODEL_NAME.replace(/[()]/g, (c) => `\\${c}`)));
     assert.match(tinyText, /llama · [\d.]+[KM]? params · F16 · \d+ (KB|MB) · 4,096-token context · FIM · chat$/m);

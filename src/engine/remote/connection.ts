@@ -29,29 +29,37 @@ export interface HttpCall {
   readonly timeoutMs: number;
 }
 
+/** Waits before each repeat of a request dropped before any answer (one entry per repeat). */
+const RETRY_DELAYS_MS = [100, 400] as const;
+
 export class ServerConnection {
   private readonly agent: http.Agent;
   private readonly client: typeof http | typeof https;
   private readonly base: URL;
+  /** A one-off agent with the same trust rules and no keep-alive: a repeat's new connection. */
+  private readonly freshAgent: () => http.Agent;
 
   constructor(
     readonly endpoint: RemoteEndpoint,
     trust: Trust,
     private readonly apiKey: () => Promise<string | undefined>,
+    /** Told about each repeat of a dropped request, for the log. */
+    private readonly onRetry: (note: string) => void = () => undefined,
   ) {
     this.base = new URL(`${endpoint.url}/`);
     if (this.base.protocol === "https:") {
-      this.client = https;
-      this.agent = new https.Agent({
-        keepAlive: true,
-        maxSockets: 8,
+      const options: https.AgentOptions = {
         ...(trust.ca ? { ca: [...tls.rootCertificates, trust.ca] } : {}),
         rejectUnauthorized: true,
         checkServerIdentity: (host, cert) => tls.checkServerIdentity(host, cert) ?? checkPin(trust.pins, cert, endpoint.url),
-      });
+      };
+      this.client = https;
+      this.agent = new https.Agent({ ...options, keepAlive: true, maxSockets: 8 });
+      this.freshAgent = () => new https.Agent({ ...options, keepAlive: false });
     } else {
       this.client = http;
       this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+      this.freshAgent = () => new http.Agent({ keepAlive: false });
     }
   }
 
@@ -112,21 +120,28 @@ export class ServerConnection {
   }
 
   /**
-   * A connection dropped before any answer (a kept-alive socket the server closed meanwhile, or
-   * a reset under load) is tried once more on a fresh connection.
+   * A connection dropped before any answer (a kept-alive socket the server closed meanwhile, or a
+   * reset under load: llama-server's HTTP pool was seen resetting fresh connections in CI) is
+   * sent again on a new connection, after a short wait, at most twice; each repeat is logged.
    */
   private async send(call: HttpCall, onChunk: ((chunk: string, flush: boolean) => void) | undefined): Promise<{ status: number; body: string }> {
-    try {
-      return await this.sendOnce(call, onChunk);
-    } catch (error) {
-      if (!(error instanceof StaleSocket)) throw error;
-      return this.sendOnce(call, onChunk).catch((again: unknown) => {
-        throw again instanceof StaleSocket ? again.problem : again;
-      });
+    for (let attempt = 0; ; attempt++) {
+      const agent = attempt === 0 ? this.agent : this.freshAgent();
+      try {
+        return await this.sendOnce(call, onChunk, agent);
+      } catch (error) {
+        if (!(error instanceof StaleSocket)) throw error;
+        const delay = RETRY_DELAYS_MS[attempt];
+        if (delay === undefined) throw error.problem;
+        this.onRetry(`${call.method} ${call.path}: ${this.label} closed the connection before answering (${error.problem.detail ?? "reset"}); sending it again on a new connection in ${delay} ms (repeat ${attempt + 1} of ${RETRY_DELAYS_MS.length}).`);
+        await wait(delay, call.signal);
+      } finally {
+        if (agent !== this.agent) agent.destroy();
+      }
     }
   }
 
-  private async sendOnce(call: HttpCall, onChunk: ((chunk: string, flush: boolean) => void) | undefined): Promise<{ status: number; body: string }> {
+  private async sendOnce(call: HttpCall, onChunk: ((chunk: string, flush: boolean) => void) | undefined, agent: http.Agent): Promise<{ status: number; body: string }> {
     if (call.signal?.aborted) throw abortError();
     const key = await this.apiKey();
     if (call.signal?.aborted) throw abortError();
@@ -148,7 +163,7 @@ export class ServerConnection {
         if (error) reject(error instanceof RemoteProblem || error instanceof StaleSocket || (error instanceof Error && error.name === "AbortError") ? error : connectionProblem(error, this.label, call.timeoutMs));
         else resolve(value!);
       };
-      const request = this.client.request(url, { method: call.method, agent: this.agent, headers });
+      const request = this.client.request(url, { method: call.method, agent, headers });
       const armTimer = (): void => {
         clearTimeout(timer);
         timer = setTimeout(() => {
@@ -215,6 +230,25 @@ export class ServerConnection {
       request.end(payload);
     });
   }
+}
+
+/** Resolves after `ms`, or rejects with an AbortError as soon as the request is aborted. */
+function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortError());
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 class StaleSocket extends Error {

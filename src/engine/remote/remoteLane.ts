@@ -46,7 +46,7 @@ export class RemoteLane {
     private readonly fallbackContext: number,
     private readonly deps: RemoteLaneDeps,
   ) {
-    this.connection = new ServerConnection(endpoint, trust, () => deps.apiKey(endpoint.origin));
+    this.connection = new ServerConnection(endpoint, trust, () => deps.apiKey(endpoint.origin), (note) => deps.log("info", note));
     this.tokenizer = new PieceTokenizer(this.connection);
   }
 
