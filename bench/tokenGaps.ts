@@ -2,13 +2,19 @@
  * npm run bench:tokengaps
  *
  * The time between generated tokens through node-llama-cpp alone (sequence.evaluate, greedy, as
- * the engine generates), with 1 and with 2 llama.cpp threads, against llama-bench's decode speed
- * with the same thread counts, interleaved: where does generation lose time to llama.cpp's own
- * speed? Model: Qwen2.5-Coder-0.5B's shape, Q8_0, random weights (never stops). BENCH_TOKENS
- * (default 64) tokens per round, BENCH_ROUNDS (3) rounds per thread count, context 4096, flash
- * attention on. Prints p10/p50/p90 of the gaps and writes bench/out/token-gaps.json. About 2
- * minutes on a quiet 2-core machine; run it with `nice -n 10`.
+ * the engine generates) after a prompt as deep as a completion's (BENCH_DEPTH, default 2,300
+ * tokens), against llama-bench's decode speed at the same depth and threads, interleaved by round.
+ * node-llama-cpp runs in a child process per measurement, once with Node's default libuv pool
+ * (4 threads: what the in-process host gets) and once with one pool thread (what the engine
+ * process gets, see processEngine.ts): llama.cpp's OpenMP keeps a team of threads per calling
+ * thread, and the pool's threads take turns decoding. Also reported: the time inside the native
+ * decode call, so the JavaScript side's share per token shows. Model: Qwen2.5-Coder-0.5B's shape,
+ * Q8_0, random weights (never stops). BENCH_TOKENS (64) per measurement, BENCH_ROUNDS (3),
+ * BENCH_THREADS (2; a list like "1,2" for both), context 4096, flash attention on. Prints the
+ * per-round lines and the medians; writes bench/out/token-gaps.json. About 5 minutes on a quiet
+ * 2-core machine; run it with `nice -n 10`.
  */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { getSharedLlama } from "../src/engine/local/llamaRuntime";
@@ -18,44 +24,121 @@ import { findLlamaBin, llamaBench } from "./peer";
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 64);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const THREADS = [1, 2];
+const DEPTH = Number(process.env.BENCH_DEPTH ?? 2300);
+const THREADS = (process.env.BENCH_THREADS ?? "2").split(",").map(Number);
+/** libuv pool sizes compared: Node's default (the in-process host) and the engine process's. */
+const POOLS = [4, 1] as const;
 
-async function main(): Promise<void> {
+interface Gaps {
+  readonly meanMs: number;
+  readonly p10: number;
+  readonly p50: number;
+  readonly p90: number;
+  /** Median time inside node-llama-cpp's native decode call per generated token. */
+  readonly decodeP50: number;
+}
+
+/** One measurement, in a child process (the pool size is fixed when a process starts). */
+async function measure(threads: number): Promise<Gaps> {
   const modelPath = await qwen25Coder05BShape();
   const llama = await getSharedLlama(false);
+  llama.maxThreads = threads;
   const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
-  const prompt = model.tokenize("def compute(items):\n    total = 0\n    for item in items:\n");
+  const line = model.tokenize("def compute(items):\n    total = 0\n    for item in items:\n");
+  const prompt = Array.from({ length: DEPTH }, (_, i) => line[i % line.length]!);
+  const context = await model.createContext({ contextSize: 4096, threads, flashAttention: true });
+  const decodes = timeDecodes(context);
+  const gaps: number[] = [];
+  let last = 0;
+  let count = 0;
+  for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
+    void token;
+    const now = performance.now();
+    if (count > 0) gaps.push(now - last);
+    last = now;
+    if (++count > TOKENS) break;
+  }
+  await context.dispose();
+  await model.dispose();
+  return { meanMs: gaps.reduce((a, b) => a + b, 0) / gaps.length, p10: percentile(gaps, 10), p50: percentile(gaps, 50), p90: percentile(gaps, 90), decodeP50: percentile(decodes.slice(1), 50) };
+}
+
+/** Records how long each native decode call takes (the first one is the prompt). */
+function timeDecodes(context: object): number[] {
+  const times: number[] = [];
+  // node-llama-cpp's native context is a private field; its methods cannot be redefined, so the
+  // field is wrapped instead. Benchmark-only.
+  const holder = context as { _ctx: Record<string, unknown> };
+  const native = holder._ctx;
+  holder._ctx = new Proxy(native, {
+    get(target, property) {
+      const value = target[property as string];
+      if (typeof value !== "function") return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (property !== "decodeBatch") return method.bind(target);
+      return async (...args: unknown[]) => {
+        const started = performance.now();
+        const result: unknown = await method.apply(target, args);
+        times.push(performance.now() - started);
+        return result;
+      };
+    },
+  });
+  return times;
+}
+
+function inChild(pool: number, threads: number): Gaps {
+  const out = execFileSync(process.execPath, [__filename], {
+    encoding: "utf8",
+    env: { ...process.env, UV_THREADPOOL_SIZE: String(pool), TOKENGAPS_CHILD_THREADS: String(threads) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return JSON.parse(out.trim().split("\n").pop()!) as Gaps;
+}
+
+async function main(): Promise<void> {
+  const childThreads = process.env.TOKENGAPS_CHILD_THREADS;
+  if (childThreads) {
+    console.log(JSON.stringify(await measure(Number(childThreads))));
+    return;
+  }
+  const modelPath = await qwen25Coder05BShape();
   const bin = findLlamaBin();
-  const results: Record<string, unknown>[] = [];
-  console.log(`bench:tokengaps: ${TOKENS} tokens × ${ROUNDS} rounds per thread count; CPU pressure before: ${cpuPressure() ?? "n/a"}`);
+  const rows: Record<string, unknown>[] = [];
+  console.log(`bench:tokengaps: ${TOKENS} tokens after ${DEPTH} prompt tokens, ${ROUNDS} rounds, threads ${THREADS.join(",")}; CPU pressure before: ${cpuPressure() ?? "n/a"}`);
   for (let round = 0; round < ROUNDS; round++) {
     for (const threads of THREADS) {
-      const context = await model.createContext({ contextSize: 4096, threads, flashAttention: true });
-      llama.maxThreads = threads;
-      const sequence = context.getSequence();
-      const gaps: number[] = [];
-      let last = 0;
-      let count = 0;
-      for await (const token of sequence.evaluate(prompt, { temperature: 0 })) {
-        void token;
-        const now = performance.now();
-        if (count > 0) gaps.push(now - last);
-        last = now;
-        if (++count >= TOKENS) break;
+      // The order alternates by round, so neither pool always runs on a machine warmed by the other.
+      const pools = round % 2 === 0 ? POOLS : [...POOLS].reverse();
+      for (const pool of pools) {
+        const gaps = inChild(pool, threads);
+        rows.push({ round, threads, pool, ...gaps });
+        console.log(`  round ${round}, ${threads} thread(s), libuv pool ${pool}: mean ${gaps.meanMs.toFixed(1)} ms, p10 ${gaps.p10.toFixed(1)}, p50 ${gaps.p50.toFixed(1)}, p90 ${gaps.p90.toFixed(1)}; native decode p50 ${gaps.decodeP50.toFixed(1)} ms`);
       }
-      await context.dispose();
-      const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
-      const floor = bin.dir ? llamaBench(bin.dir, modelPath, threads, false).decodeTokensPerSecond : undefined;
-      const row = { round, threads, meanMs: mean, p10: percentile(gaps, 10), p50: percentile(gaps, 50), p90: percentile(gaps, 90), over30ms: gaps.filter((g) => g > 30).length, llamaBenchMs: floor ? 1000 / floor : undefined };
-      results.push(row);
-      console.log(
-        `  ${threads} thread${threads === 1 ? " " : "s"} round ${round}: mean ${mean.toFixed(1)} ms, p10 ${row.p10.toFixed(1)}, p50 ${row.p50.toFixed(1)}, p90 ${row.p90.toFixed(1)}, ${row.over30ms} gaps over 30 ms; llama-bench ${row.llamaBenchMs?.toFixed(1) ?? `n/a (${bin.why ?? "no llama-bench"})`} ms per token`,
-      );
+      if (bin.dir) {
+        const speeds = llamaBench(bin.dir, modelPath, threads, false, DEPTH);
+        const meanMs = 1000 / speeds.decodeTokensPerSecond;
+        rows.push({ round, threads, llamaBench: true, meanMs });
+        console.log(`  round ${round}, ${threads} thread(s), llama-bench at depth ${DEPTH}: ${meanMs.toFixed(1)} ms per token`);
+      } else console.log(`  llama-bench: n/a (${bin.why ?? "not built"})`);
     }
   }
-  await model.dispose();
+  const summary: Record<string, unknown>[] = [];
+  for (const threads of THREADS) {
+    const median = (pick: (row: Record<string, unknown>) => boolean) => {
+      const values = rows.filter((row) => row.threads === threads && pick(row)).map((row) => row.meanMs as number);
+      return values.length ? percentile(values, 50) : undefined;
+    };
+    const floor = median((row) => row.llamaBench === true);
+    for (const pool of POOLS) {
+      const ours = median((row) => row.pool === pool);
+      const ratio = floor && ours ? floor / ours : undefined;
+      summary.push({ threads, pool, medianMeanMs: ours, llamaBenchMs: floor, speedVsLlamaBench: ratio });
+      console.log(`${threads} thread(s), libuv pool ${pool}: median ${ours?.toFixed(1)} ms per token; llama-bench ${floor?.toFixed(1) ?? "n/a"} ms; speed ÷ llama-bench ${ratio?.toFixed(2) ?? "n/a"}`);
+    }
+  }
   fs.mkdirSync(path.join("bench", "out"), { recursive: true });
-  fs.writeFileSync(path.join("bench", "out", "token-gaps.json"), JSON.stringify({ machine: benchMachine(2), tokens: TOKENS, rounds: ROUNDS, cpuPressureAfter: cpuPressure(), results }, null, 2));
+  fs.writeFileSync(path.join("bench", "out", "token-gaps.json"), JSON.stringify({ machine: benchMachine(THREADS[THREADS.length - 1] ?? 2), tokens: TOKENS, depth: DEPTH, rounds: ROUNDS, cpuPressureAfter: cpuPressure(), rows, summary }, null, 2));
   console.log("written: bench/out/token-gaps.json");
 }
 
