@@ -58,11 +58,6 @@ for (const host of HOSTS) {
       assert.ok(outcome.result.generatedTokens < DEFAULT_NEXT_EDIT_SETTINGS.maxTokens, "the model ended the window itself");
       assert.ok(outcome.result.promptTokens > 40, `prompt of ${outcome.result.promptTokens} tokens`);
       assert.ok(outcome.result.draftTokens, "prompt-lookup decoding reports its drafts");
-      // The window is mostly copied from the prompt, so drafts are accepted in runs. Unpatched,
-      // node-llama-cpp 3.22.1 refuted every draft token after a batch's first (at most one of
-      // two tokens accepted); patches/node-llama-cpp+3.22.1.patch mends that.
-      const { accepted, refuted } = outcome.result.draftTokens;
-      assert.ok(accepted > outcome.result.generatedTokens / 2, `${accepted} draft tokens accepted, ${refuted} refuted, of ${outcome.result.generatedTokens} generated`);
       // The completion lane runs its own model on its own sequence.
       const completion = await infill(engine, "const x = ", ";", 4);
       assert.equal(completion.promptTokens > 0, true);
