@@ -66,7 +66,7 @@ export function readSettings(): Settings {
       completionModelPath: localPath("completion.modelPath", config.get("completion.modelPath", "")),
       chatModelPath: localPath("chat.modelPath", config.get("chat.modelPath", "")),
       nextEditModelPath: localPath("nextEdit.modelPath", config.get("nextEdit.modelPath", "")),
-      nextEditPromptLookup: config.get<boolean>("nextEdit.promptLookup", false),
+      nextEditPromptLookup: config.get<boolean>("nextEdit.promptLookup", true),
       threads: config.get<number>("threads", 0),
       contextSize: config.get<number>("contextSize", 4096),
       gpu: config.get<string>("gpu", "auto"),

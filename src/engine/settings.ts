@@ -75,7 +75,7 @@ export function resolveEngineSettings(raw: RawEngineSettings, machine: MachineFa
   const completionStatesMiB = resolveStatesBudget(raw.completionStatesMiB, notices);
 
   return {
-    settings: { modelPaths, threads, threadsAuto, contextSize, gpu, gpuLayers, flashAttention: raw.flashAttention !== false, loraAdapters, completionStatesMiB, nextEditPromptLookup: raw.nextEditPromptLookup === true },
+    settings: { modelPaths, threads, threadsAuto, contextSize, gpu, gpuLayers, flashAttention: raw.flashAttention !== false, loraAdapters, completionStatesMiB, nextEditPromptLookup: raw.nextEditPromptLookup !== false },
     notices,
   };
 }
