@@ -28,13 +28,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Engine, FillResult, PromptPiece } from "../src/engine/api";
+import type { Engine, FillResult } from "../src/engine/api";
 import { LocalEngine } from "../src/engine/local/localEngine";
 import { EditHistory } from "../src/nextEdit/history";
-import { buildNextEditPrompt, FILE_SEP, NEXT_EDIT_STOP_TOKENS } from "../src/nextEdit/prompt";
+import { buildNextEditPrompt, NEXT_EDIT_STOP_TOKENS } from "../src/nextEdit/prompt";
 import { interpretPrediction } from "../src/nextEdit/proposal";
 import { stripWindowTags, windowPiece } from "../test/support/gguf/windowScript";
-import { qwen25VocabModel, windowScriptModel } from "../test/support/models";
+import { windowTokenTexts, withScriptPieces } from "../test/support/nextEditScript";
+import { windowScriptModel } from "../test/support/models";
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   console.log(`bench:nextedit: ${os.cpus().length} CPUs, threads ${THREADS}, CPU pressure before: ${pressureBefore ?? "n/a"}`);
   const { before, after, predicted, cursorLine } = scene();
   const window = { start: Math.max(0, cursorLine - 10), end: Math.min(after.length, cursorLine + 11) };
-  const segments = await tokenTexts(predicted.slice(window.start, window.end).join("\n") + "\n");
+  const segments = await windowTokenTexts(predicted.slice(window.start, window.end).join("\n") + "\n");
   const pieces = segments.map((text, i) => windowPiece(text, i));
   const results: Record<string, unknown> = {};
   for (const shape of SHAPES) {
@@ -147,21 +148,6 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join("bench", "out", "nextedit.json"), JSON.stringify(out, null, 2));
   console.log(JSON.stringify(results, null, 2));
   console.log(`CPU pressure before / after: ${pressureBefore ?? "?"} / ${out.cpuPressure.after ?? "?"}; wrote bench/out/nextedit.json`);
-}
-
-/** The real Qwen2.5 token texts of `text` (one piece per token, as the real model writes it). */
-async function tokenTexts(text: string): Promise<string[]> {
-  const { getLlama } = await import("node-llama-cpp");
-  const llama = await getLlama({ gpu: false, build: "never" });
-  const model = await llama.loadModel({ modelPath: await qwen25VocabModel(), vocabOnly: true });
-  try {
-    const texts = model.tokenize(text, false).map((token) => model.detokenize([token]));
-    if (texts.join("") !== text) throw new Error("the window's tokens do not detokenize one by one to its text");
-    return texts;
-  } finally {
-    await model.dispose();
-    await llama.dispose();
-  }
 }
 
 async function engineFor(modelPath: string, lookup: boolean): Promise<Engine> {
@@ -221,33 +207,6 @@ async function request(engine: Engine, s: Scene): Promise<{ ms: number; shown: b
     cursor: { line: s.cursorLine, character: 30 },
   });
   return { ms: performance.now() - started, shown: "proposal" in interpretation, result };
-}
-
-/**
- * The prompt with the current window's text written as the model's pieces where it matches the
- * predicted window (token by token from the start and from the end), as text in between.
- */
-function withScriptPieces(pieces: readonly PromptPiece[], currentWindow: string, segments: readonly string[], scripted: readonly string[]): PromptPiece[] {
-  const body = `${currentWindow}\n`;
-  let head = 0;
-  let offset = 0;
-  while (head < segments.length && body.startsWith(segments[head]!, offset)) offset += segments[head++]!.length;
-  let tail = segments.length;
-  let end = body.length;
-  while (tail > head && body.slice(0, end).endsWith(segments[tail - 1]!) && end - segments[tail - 1]!.length >= offset) end -= segments[--tail]!.length;
-  const out: PromptPiece[] = [];
-  for (const piece of pieces) {
-    if ("text" in piece && piece.text.startsWith("current/") && piece.text.endsWith(body)) {
-      out.push({ text: piece.text.slice(0, piece.text.length - body.length) });
-      for (let i = 0; i < head; i++) out.push({ special: scripted[i]! });
-      if (end > offset) out.push({ text: body.slice(offset, end) });
-      for (let i = tail; i < segments.length; i++) out.push({ special: scripted[i]! });
-    } else {
-      out.push(piece);
-    }
-  }
-  if (!out.some((piece) => "special" in piece && piece.special !== FILE_SEP)) throw new Error("the current window was not found in the prompt");
-  return out;
 }
 
 function summarize(samples: readonly Sample[]): Record<string, unknown> {

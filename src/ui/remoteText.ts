@@ -4,7 +4,7 @@
  */
 import type { EngineState, Lane, RemoteLaneState } from "../engine/types";
 import { formatBytes } from "../util/bytes";
-import { plainText } from "../util/codicons";
+import { plainText, shorten } from "../util/codicons";
 
 const LABEL: Readonly<Record<Lane, string>> = { completion: "Completion", chat: "Chat", nextEdit: "Next edit" };
 
@@ -67,6 +67,3 @@ function host(url: string): string {
   }
 }
 
-function shorten(name: string, max: number): string {
-  return name.length > max ? `${name.slice(0, max - 1).trimEnd()}…` : name;
-}

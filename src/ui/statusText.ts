@@ -1,6 +1,6 @@
 import type { EngineState } from "../engine/types";
 import { remoteStatusText } from "./remoteText";
-import { plainText } from "../util/codicons";
+import { plainText, shorten } from "../util/codicons";
 
 const MAX_NAME = 32;
 
@@ -56,6 +56,3 @@ function shortName(name: string, max: number): string {
   return plainText(shorten(name.replace(/^SLM\b[\s:·-]*/i, "") || name, max));
 }
 
-function shorten(name: string, max: number): string {
-  return name.length > max ? `${name.slice(0, max - 1).trimEnd()}…` : name;
-}

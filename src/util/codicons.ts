@@ -5,3 +5,8 @@
 export function plainText(text: string): string {
   return text.replace(/\$\(/g, "\\$(");
 }
+
+/** `text` cut to at most `max` characters, with an ellipsis when cut (for the status bar). */
+export function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
+}

@@ -4,7 +4,10 @@ import * as os from "node:os";
 import type { Engine } from "../../src/engine/api";
 import { EditHistory } from "../../src/nextEdit/history";
 import { DEFAULT_NEXT_EDIT_SETTINGS, NextEditPredictor, type NextEditQuery } from "../../src/nextEdit/predictor";
-import { scriptedModel, tinyModel } from "../support/models";
+import { buildNextEditPrompt, NEXT_EDIT_STOP_TOKENS } from "../../src/nextEdit/prompt";
+import { stripWindowTags, windowPiece } from "../support/gguf/windowScript";
+import { scriptedModel, tinyModel, windowScriptModel } from "../support/models";
+import { windowTokenTexts, withScriptPieces } from "../support/nextEditScript";
 import { createTestEngine, HOSTS, infill, whenIdle } from "./hosts";
 
 const machine = { logicalCores: os.availableParallelism(), physicalCores: 1, homeDir: os.homedir() };
@@ -61,6 +64,26 @@ for (const host of HOSTS) {
       // The completion lane runs its own model on its own sequence.
       const completion = await infill(engine, "const x = ", ";", 4);
       assert.equal(completion.promptTokens > 0, true);
+    });
+
+    it("drafts the copied window from the prompt and accepts the drafts in runs (the node-llama-cpp patch)", async () => {
+      // A model writing the window token by token as Qwen2.5 tokenizes it, and a prompt whose
+      // current window holds those tokens where it matches: what a real next-edit model copies.
+      const segments = await windowTokenTexts(`${RENAMED_USE}\n`);
+      const pieces = segments.map((text, i) => windowPiece(text, i));
+      await whenIdle(engine);
+      await engine.configure({ modelPath: tiny, nextEditModelPath: await windowScriptModel("test", pieces), nextEditPromptLookup: true, threads: 1, contextSize: 4096, gpu: "off", flashAttention: true });
+      const { history, query } = renamed();
+      const prompt = buildNextEditPrompt({ path: query.path, lines: query.lines, cursorLine: query.cursor.line, recent: history.recent(3), latest: history.latest(FILE), related: [] });
+      const result = await engine.fill({
+        lane: "nextEdit", pieces: withScriptPieces(prompt.pieces, prompt.currentWindow, segments, pieces), maxTokens: 256, maxTimeMs: 60_000,
+        stopTokens: NEXT_EDIT_STOP_TOKENS, stopStrings: [], stopAtNewline: false,
+      });
+      assert.equal(stripWindowTags(result.text), `${RENAMED_USE}\n`);
+      // Unpatched, node-llama-cpp 3.22.1 refuted every draft token after a batch's first, so at
+      // most one token in two came from a draft (patches/node-llama-cpp+3.22.1.patch).
+      const drafts = result.draftTokens;
+      assert.ok(drafts && drafts.accepted > result.generatedTokens / 2, `drafts ${JSON.stringify(drafts)} of ${result.generatedTokens} generated tokens`);
     });
 
     it("drops a window that changes nothing, and one that undoes the last edit", async () => {

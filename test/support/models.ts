@@ -70,13 +70,16 @@ export function qwen25VocabModel(): Promise<string> {
   return cachedModel("qwen2.5-vocab", { shape: TINY_SHAPE, vocab: "qwen2.5" }, (path) => writeGguf(path, qwen25VocabModelSpec()));
 }
 
+/** A small Qwen2 (2 layers, 128 wide) for scripted next-edit windows of up to 255 tokens in tests. */
+const WINDOW_SCRIPT_TEST_SHAPE = { ...TINY_SHAPE, architecture: "qwen2", name: "Small Qwen2 next-edit test model", embedding: 128, qkvBias: true };
+
 /**
- * A cost-faithful next-edit model: Qwen2.5-Coder-0.5B's or 1.5B's exact shape and vocabulary, zero
- * layer weights, writing `pieces` (see gguf/windowScript.ts) and then <|endoftext|>. About 0.7 GB
- * (0.5B) or 1.9 GB (1.5B); for benchmarks.
+ * A next-edit model writing `pieces` (see gguf/windowScript.ts) and then <|endoftext|>, with zero
+ * layer weights and Qwen2.5's vocabulary. "0.5B" and "1.5B" are cost-faithful: the published
+ * shapes, about 0.7 GB and 1.9 GB, for benchmarks; "test" is a small shape (~40 MB) for tests.
  */
-export function windowScriptModel(size: "0.5B" | "1.5B", pieces: readonly string[]): Promise<string> {
-  const shape = size === "0.5B" ? { ...QWEN25_CODER_05B_SHAPE, name: "Qwen2.5-Coder-0.5B shape" } : QWEN25_CODER_15B_SHAPE;
+export function windowScriptModel(size: "0.5B" | "1.5B" | "test", pieces: readonly string[]): Promise<string> {
+  const shape = size === "test" ? WINDOW_SCRIPT_TEST_SHAPE : size === "0.5B" ? { ...QWEN25_CODER_05B_SHAPE, name: "Qwen2.5-Coder-0.5B shape" } : QWEN25_CODER_15B_SHAPE;
   return cachedModel(`next-edit-window-${size}`, { shape, pieces }, (path) => writeGguf(path, windowScriptSpec(shape, pieces, qwenChatTemplate())));
 }
 
