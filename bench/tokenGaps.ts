@@ -11,7 +11,7 @@
  * decode call, so the JavaScript side's share per token shows. Model: Qwen2.5-Coder-0.5B's shape,
  * Q8_0, random weights (never stops). BENCH_TOKENS (64) per measurement, BENCH_ROUNDS (3),
  * BENCH_THREADS (2; a list like "1,2" for both), context 4096, flash attention on. Prints the
- * per-round lines and the medians; writes bench/out/token-gaps.json. About 5 minutes on a quiet
+ * per-round lines and the medians; writes bench/out/token-gaps.json. About 8 minutes on a quiet
  * 2-core machine; run it with `nice -n 10`.
  */
 import { execFileSync } from "node:child_process";

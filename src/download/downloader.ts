@@ -6,6 +6,7 @@ import { createHash, type Hash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { formatBytes } from "../util/bytes";
+import { sleep } from "../util/sleep";
 import {
   codedError, describeError, DownloadError, errorCode, fileError, hasParentSegment, httpError, OFFLINE_CODES, resumeNote, safeHost, TRANSIENT_CODES,
 } from "./errors";
@@ -130,7 +131,7 @@ export async function download(request: DownloadRequest): Promise<DownloadResult
         }
         totalRetries++;
         ctx.log(`Connection lost after ${formatBytes(kept, "progress")} (${describeError(error)}); retry ${failures} of ${retries} resumes from there.`);
-        await sleep((request.retryDelayMs ?? 1000) * failures, ctx.signal);
+        if (!(await sleep((request.retryDelayMs ?? 1000) * failures, ctx.signal))) throw new DownloadError("cancelled", "Download cancelled.");
       }
     }
   } catch (error) {
@@ -328,17 +329,3 @@ function throwIfCancelled(ctx: Context): void {
   if (ctx.signal?.aborted) throw new DownloadError("cancelled", `Download of ${ctx.name} cancelled.`);
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      signal?.removeEventListener("abort", aborted);
-      resolve();
-    }
-    function aborted(): void {
-      clearTimeout(timer);
-      reject(new DownloadError("cancelled", "Download cancelled."));
-    }
-    signal?.addEventListener("abort", aborted, { once: true });
-  });
-}

@@ -10,6 +10,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import * as tls from "node:tls";
 import { abortError } from "../api";
+import { sleep } from "../../util/sleep";
 import type { RemoteEndpoint } from "./settings";
 import { connectionProblem, RemoteProblem, statusProblem } from "./problems";
 
@@ -134,7 +135,7 @@ export class ServerConnection {
         const delay = RETRY_DELAYS_MS[attempt];
         if (delay === undefined) throw error.problem;
         this.onRetry(`${call.method} ${call.path}: ${this.label} closed the connection before answering (${error.problem.detail ?? "reset"}); sending it again on a new connection in ${delay} ms (repeat ${attempt + 1} of ${RETRY_DELAYS_MS.length}).`);
-        await wait(delay, call.signal);
+        if (!(await sleep(delay, call.signal))) throw abortError();
       } finally {
         if (agent !== this.agent) agent.destroy();
       }
@@ -230,25 +231,6 @@ export class ServerConnection {
       request.end(payload);
     });
   }
-}
-
-/** Resolves after `ms`, or rejects with an AbortError as soon as the request is aborted. */
-function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortError());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 class StaleSocket extends Error {
