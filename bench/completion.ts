@@ -147,8 +147,10 @@ function summarize(samples: readonly Sample[], floor: BenchSpeeds | undefined) {
   const ours = samples.filter((s) => s.system === "ours" && s.outcome !== "cache");
   const floorMs = (s: Sample) => (floor ? ((s.evaluatedTokens > 8 ? s.evaluatedTokens / floor.promptTokensPerSecond : 1 / floor.decodeTokensPerSecond) + s.generatedTokens / floor.decodeTokensPerSecond) * 1000 : NaN);
   const warmOurs = of("warm", "ours");
-  const generating = ours.filter((s) => s.generatedTokens >= 4 && (s.generateMs ?? 0) > 0);
-  const generationTokensPerSecond = generating.reduce((n, s) => n + s.generatedTokens - 1, 0) / (generating.reduce((n, s) => n + s.generateMs!, 0) / 1000);
+  // Decodes between the first and the last generated token kept, over their time (the engine's
+  // tokenGapMs): the same measure as llama-bench's decode speed.
+  const generating = ours.filter((s) => s.generatedTokens >= 4 && (s.tokenGapMs ?? 0) > 0);
+  const generationTokensPerSecond = generating.reduce((n, s) => n + s.generatedTokens - 1, 0) / (generating.reduce((n, s) => n + s.tokenGapMs! * (s.generatedTokens - 1), 0) / 1000);
   return {
     table,
     goals: {

@@ -14,8 +14,9 @@
  * related files before them ("warm"). The first request of each configuration (cold) is reported
  * apart.
  *
- * Prompt-lookup decoding on and off: two engines hold the same model (weights mapped once), one
- * with slm.nextEdit.promptLookup, one without; requests alternate between them (A B A B). The
+ * Prompt-lookup decoding off and on, at each draft length in BENCH_DRAFT_TOKENS (default "8,16,32":
+ * the most tokens drafted at once): one engine per configuration, all holding the same model
+ * (weights mapped once); requests rotate between them, the order shifting every round. The
  * current window's unchanged parts are written in the prompt with the model's own pieces, so the
  * lookup finds the output in the prompt as it finds a real model's copied tokens.
  *
@@ -30,16 +31,19 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Engine, FillResult } from "../src/engine/api";
 import { LocalEngine } from "../src/engine/local/localEngine";
+import { DEFAULT_DRAFT_TOKENS } from "../src/engine/settings";
 import { EditHistory } from "../src/nextEdit/history";
 import { buildNextEditPrompt, NEXT_EDIT_STOP_TOKENS } from "../src/nextEdit/prompt";
 import { interpretPrediction } from "../src/nextEdit/proposal";
 import { stripWindowTags, windowPiece } from "../test/support/gguf/windowScript";
 import { windowTokenTexts, withScriptPieces } from "../test/support/nextEditScript";
 import { windowScriptModel } from "../test/support/models";
+import { cpuPressure, median, percentile } from "./hosts";
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const SHAPES = (process.env.BENCH_SHAPES ?? "0.5B,1.5B").split(",").map((s) => s.trim()) as ("0.5B" | "1.5B")[];
+const DRAFTS = (process.env.BENCH_DRAFT_TOKENS ?? "8,16,32").split(",").map(Number);
 const FILE = "file:///bench/src/cart.ts";
 const PATH = "src/cart.ts";
 
@@ -107,8 +111,15 @@ function scene(): { before: string[]; after: string[]; predicted: string[]; curs
   return { before, after, predicted, cursorLine: 20 };
 }
 
+/** One engine configuration: prompt lookup off, or on with a draft length. */
+interface Config {
+  readonly label: string;
+  readonly draftTokens?: number;
+}
+const CONFIGS: readonly Config[] = [{ label: "off" }, ...DRAFTS.map((draftTokens) => ({ label: `lookup ${draftTokens}`, draftTokens }))];
+
 interface Sample {
-  readonly lookup: boolean;
+  readonly config: string;
   readonly round: number;
   readonly ms: number;
   readonly shown: boolean;
@@ -127,32 +138,35 @@ async function main(): Promise<void> {
     const written = performance.now();
     const model = await windowScriptModel(shape, pieces);
     console.log(`${shape}: model ${model} ready in ${((performance.now() - written) / 1000).toFixed(1)} s (${segments.length} pieces)`);
-    const engines = { on: await engineFor(model, true), off: await engineFor(model, false) };
+    const engines = new Map<string, Engine>();
     const samples: Sample[] = [];
     try {
+      for (const config of CONFIGS) engines.set(config.label, await engineFor(model, config.draftTokens));
       for (let round = 0; round < ROUNDS; round++) {
-        for (const lookup of round % 2 === 0 ? [true, false] : [false, true]) {
-          const sample = await request(lookup ? engines.on : engines.off, { before, after, cursorLine, window, pieces, segments, round });
-          samples.push({ ...sample, lookup, round });
-          console.log(`${shape} round ${round} lookup ${lookup ? "on " : "off"}: ${sample.ms.toFixed(0)} ms, ${sample.shown ? "proposal shown" : "NOTHING SHOWN"}, prompt ${sample.result.promptTokens} (evaluated ${sample.result.evaluatedTokens}), generated ${sample.result.generatedTokens}${sample.result.draftTokens ? `, drafts accepted ${sample.result.draftTokens.accepted} refuted ${sample.result.draftTokens.refuted}` : ""}`);
+        // The order rotates by round, so no configuration always follows the same one.
+        const order = CONFIGS.map((_, i) => CONFIGS[(i + round) % CONFIGS.length]!);
+        for (const config of order) {
+          const sample = await request(engines.get(config.label)!, { before, after, cursorLine, window, pieces, segments, round });
+          samples.push({ ...sample, config: config.label, round });
+          console.log(`${shape} round ${round} ${config.label}: ${sample.ms.toFixed(0)} ms, ${sample.shown ? "proposal shown" : "NOTHING SHOWN"}, prompt ${sample.result.promptTokens} (evaluated ${sample.result.evaluatedTokens} in ${sample.result.evalMs.toFixed(0)} ms), generated ${sample.result.generatedTokens} in ${sample.result.generateMs.toFixed(0)} ms${sample.result.draftTokens ? `, drafts accepted ${sample.result.draftTokens.accepted} refuted ${sample.result.draftTokens.refuted}` : ""}`);
         }
       }
     } finally {
-      await engines.on.dispose();
-      await engines.off.dispose();
+      for (const engine of engines.values()) await engine.dispose();
     }
     results[shape] = summarize(samples);
   }
-  const out = { settings: { threads: THREADS, rounds: ROUNDS, contextSize: 4096, gpu: "off", shapes: SHAPES, pieces: segments.length }, results, cpuPressure: { before: pressureBefore, after: cpuPressure() }, cpus: os.cpus().length };
+  const out = { settings: { threads: THREADS, rounds: ROUNDS, contextSize: 4096, gpu: "off", shapes: SHAPES, pieces: segments.length, draftTokens: DRAFTS, defaultDraftTokens: DEFAULT_DRAFT_TOKENS }, results, cpuPressure: { before: pressureBefore, after: cpuPressure() }, cpus: os.cpus().length };
   fs.mkdirSync(path.join("bench", "out"), { recursive: true });
   fs.writeFileSync(path.join("bench", "out", "nextedit.json"), JSON.stringify(out, null, 2));
   console.log(JSON.stringify(results, null, 2));
   console.log(`CPU pressure before / after: ${pressureBefore ?? "?"} / ${out.cpuPressure.after ?? "?"}; wrote bench/out/nextedit.json`);
 }
 
-async function engineFor(modelPath: string, lookup: boolean): Promise<Engine> {
+async function engineFor(modelPath: string, draftTokens: number | undefined): Promise<Engine> {
   const engine = new LocalEngine({ machine: { logicalCores: os.cpus().length, physicalCores: THREADS, homeDir: os.homedir() }, log: () => undefined });
-  await engine.configure({ modelPath: "", nextEditModelPath: modelPath, nextEditPromptLookup: lookup, threads: THREADS, contextSize: 4096, gpu: "off", flashAttention: true });
+  const lookup = draftTokens === undefined ? { nextEditPromptLookup: false } : { nextEditPromptLookup: true, nextEditDraftTokens: draftTokens };
+  await engine.configure({ modelPath: "", nextEditModelPath: modelPath, ...lookup, threads: THREADS, contextSize: 4096, gpu: "off", flashAttention: true });
   if (engine.state.kind !== "ready") throw new Error(`the engine did not load ${modelPath}: ${engine.state.error?.message ?? engine.state.kind}`);
   return engine;
 }
@@ -210,44 +224,35 @@ async function request(engine: Engine, s: Scene): Promise<{ ms: number; shown: b
 }
 
 function summarize(samples: readonly Sample[]): Record<string, unknown> {
-  const of = (lookup: boolean) => {
-    const all = samples.filter((s) => s.lookup === lookup);
+  const of = (config: string) => {
+    const all = samples.filter((s) => s.config === config);
     const warm = all.slice(1);
-    const ms = warm.map((s) => s.ms).sort((a, b) => a - b);
+    const ms = warm.map((s) => s.ms);
     return {
       coldMs: round(all[0]?.ms ?? NaN),
-      warmP50Ms: round(quantile(ms, 0.5)),
-      warmP95Ms: round(quantile(ms, 0.95)),
+      warmP50Ms: round(median(ms)),
+      warmP95Ms: round(percentile(ms, 95)),
       shown: `${all.filter((s) => s.shown).length}/${all.length}`,
       promptTokens: all[0]?.result.promptTokens,
-      evaluatedTokensWarmMedian: quantile(warm.map((s) => s.result.evaluatedTokens).sort((a, b) => a - b), 0.5),
+      evaluatedTokensWarmMedian: median(warm.map((s) => s.result.evaluatedTokens)),
       generatedTokens: all[0]?.result.generatedTokens,
-      generateMsWarmMedian: round(quantile(warm.map((s) => s.result.generateMs).sort((a, b) => a - b), 0.5)),
-      evalMsWarmMedian: round(quantile(warm.map((s) => s.result.evalMs).sort((a, b) => a - b), 0.5)),
+      generateMsWarmMedian: round(median(warm.map((s) => s.result.generateMs))),
+      evalMsWarmMedian: round(median(warm.map((s) => s.result.evalMs))),
       draftTokens: all.at(-1)?.result.draftTokens,
     };
   };
-  const on = of(true);
-  const off = of(false);
-  return { promptLookupOn: on, promptLookupOff: off, speedUpWarmP50: round(off.warmP50Ms / on.warmP50Ms, 2), generationSpeedUp: round(off.generateMsWarmMedian / on.generateMsWarmMedian, 2) };
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  const off = of("off");
+  const configs: Record<string, unknown> = { off };
+  for (const config of CONFIGS.slice(1)) {
+    const on = of(config.label);
+    configs[config.label] = { ...on, speedUpWarmP50: round(off.warmP50Ms / on.warmP50Ms, 2), generationSpeedUp: round(off.generateMsWarmMedian / on.generateMsWarmMedian, 2) };
+  }
+  return configs;
 }
 
 function round(value: number, digits = 0): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
-}
-
-function cpuPressure(): string | undefined {
-  try {
-    return fs.readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0];
-  } catch {
-    return undefined;
-  }
 }
 
 const TYPES = [

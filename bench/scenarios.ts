@@ -47,8 +47,8 @@ export interface Sample {
   readonly promptTokens: number;
   readonly evaluatedTokens: number;
   readonly generatedTokens: number;
-  /** Ours: time generating after the first token (for tokens per second). */
-  readonly generateMs?: number;
+  /** Ours: mean time between generated tokens (for tokens per second). */
+  readonly tokenGapMs?: number;
   readonly outcome?: string;
 }
 
@@ -174,7 +174,7 @@ function fromOutcome(outcome: CompletionOutcome): Omit<Sample, "scenario" | "sys
   return {
     text: outcome.kind === "suggestion" ? outcome.text : "",
     outcome: outcome.kind === "suggestion" ? (outcome.fromCache ? "cache" : "suggestion") : outcome.reason,
-    promptTokens: t?.promptTokens ?? 0, evaluatedTokens: t?.evaluatedTokens ?? 0, generatedTokens: t?.generatedTokens ?? 0, generateMs: t?.generateMs,
+    promptTokens: t?.promptTokens ?? 0, evaluatedTokens: t?.evaluatedTokens ?? 0, generatedTokens: t?.generatedTokens ?? 0, tokenGapMs: t?.tokenGapMs,
   };
 }
 

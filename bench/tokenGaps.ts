@@ -8,7 +8,11 @@
  * (4 threads: what the in-process host gets) and once with one pool thread (what the engine
  * process gets, see processEngine.ts): llama.cpp's OpenMP keeps a team of threads per calling
  * thread, and the pool's threads take turns decoding. Also reported: the time inside the native
- * decode call, so the JavaScript side's share per token shows. Model: Qwen2.5-Coder-0.5B's shape,
+ * decode call, so the JavaScript side's share per token shows. Then the same generation through
+ * our whole path: the engine process (ProcessEngine, as the extension runs it) serving a fill
+ * request whose text streams back over IPC; measured are the gaps between streamed pieces as the
+ * caller sees them and the engine's own generation time, so what our fill loop and the protocol
+ * add per token beyond node-llama-cpp shows. Model: Qwen2.5-Coder-0.5B's shape,
  * Q8_0, random weights (never stops). BENCH_TOKENS (64) per measurement, BENCH_ROUNDS (3),
  * BENCH_THREADS (2; a list like "1,2" for both), context 4096, flash attention on. Prints the
  * per-round lines and the medians; writes bench/out/token-gaps.json. About 8 minutes on a quiet
@@ -19,7 +23,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { getSharedLlama } from "../src/engine/local/llamaRuntime";
 import { qwen25Coder05BShape } from "../test/support/models";
-import { benchMachine, cpuPressure, percentile } from "./hosts";
+import { benchMachine, cpuPressure, createProcessEngine, load, percentile } from "./hosts";
 import { findLlamaBin, llamaBench } from "./peer";
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 64);
@@ -28,6 +32,10 @@ const DEPTH = Number(process.env.BENCH_DEPTH ?? 2300);
 const THREADS = (process.env.BENCH_THREADS ?? "2").split(",").map(Number);
 /** libuv pool sizes compared: Node's default (the in-process host) and the engine process's. */
 const POOLS = [4, 1] as const;
+/** What is measured in a round: node-llama-cpp alone at each pool size, and our engine process. */
+type Variant = { readonly pool: (typeof POOLS)[number] } | { readonly engine: true };
+const VARIANTS: readonly Variant[] = [...POOLS.map((pool) => ({ pool })), { engine: true }];
+const PROMPT_LINE = "def compute(items):\n    total = 0\n    for item in items:\n";
 
 interface Gaps {
   readonly meanMs: number;
@@ -44,7 +52,7 @@ async function measure(threads: number): Promise<Gaps> {
   const llama = await getSharedLlama(false);
   llama.maxThreads = threads;
   const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
-  const line = model.tokenize("def compute(items):\n    total = 0\n    for item in items:\n");
+  const line = model.tokenize(PROMPT_LINE);
   const prompt = Array.from({ length: DEPTH }, (_, i) => line[i % line.length]!);
   const context = await model.createContext({ contextSize: 4096, threads, flashAttention: true });
   const decodes = timeDecodes(context);
@@ -87,6 +95,38 @@ function timeDecodes(context: object): number[] {
   return times;
 }
 
+/**
+ * The same generation through our path: a fill request to the engine process (fresh, as a child
+ * per measurement is above), its text streamed back. The prompt is the same line repeated as
+ * text, cut to DEPTH tokens by the engine's own tokenizer count. Gaps are taken where the caller
+ * receives streamed text; `decodeP50` here is the engine's own time per generated token.
+ */
+async function measureEngine(threads: number): Promise<Gaps> {
+  const modelPath = await qwen25Coder05BShape();
+  const engine = createProcessEngine(benchMachine(threads), () => undefined);
+  try {
+    await load(engine, { modelPath, threads, contextSize: 4096, gpu: "off", flashAttention: true }, "process");
+    const perLine = (await engine.tokenize("completion", PROMPT_LINE)).length;
+    const text = PROMPT_LINE.repeat(Math.max(1, Math.round(DEPTH / perLine)));
+    const gaps: number[] = [];
+    let last = 0;
+    const result = await engine.fill(
+      { lane: "completion", pieces: [{ text }], maxTokens: TOKENS + 1, maxTimeMs: 600_000, stopTokens: [], stopStrings: [], stopAtNewline: false },
+      {
+        onText: () => {
+          const now = performance.now();
+          if (last > 0) gaps.push(now - last);
+          last = now;
+        },
+      },
+    );
+    const perToken = result.tokenGapMs ?? NaN;
+    return { meanMs: gaps.reduce((a, b) => a + b, 0) / gaps.length, p10: percentile(gaps, 10), p50: percentile(gaps, 50), p90: percentile(gaps, 90), decodeP50: perToken };
+  } finally {
+    await engine.dispose();
+  }
+}
+
 function inChild(pool: number, threads: number): Gaps {
   const out = execFileSync(process.execPath, [__filename], {
     encoding: "utf8",
@@ -108,12 +148,18 @@ async function main(): Promise<void> {
   console.log(`bench:tokengaps: ${TOKENS} tokens after ${DEPTH} prompt tokens, ${ROUNDS} rounds, threads ${THREADS.join(",")}; CPU pressure before: ${cpuPressure() ?? "n/a"}`);
   for (let round = 0; round < ROUNDS; round++) {
     for (const threads of THREADS) {
-      // The order alternates by round, so neither pool always runs on a machine warmed by the other.
-      const pools = round % 2 === 0 ? POOLS : [...POOLS].reverse();
-      for (const pool of pools) {
-        const gaps = inChild(pool, threads);
-        rows.push({ round, threads, pool, ...gaps });
-        console.log(`  round ${round}, ${threads} thread(s), libuv pool ${pool}: mean ${gaps.meanMs.toFixed(1)} ms, p10 ${gaps.p10.toFixed(1)}, p50 ${gaps.p50.toFixed(1)}, p90 ${gaps.p90.toFixed(1)}; native decode p50 ${gaps.decodeP50.toFixed(1)} ms`);
+      // The order alternates by round, so no variant always runs on a machine warmed by another.
+      const variants = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+      for (const variant of variants) {
+        if ("engine" in variant) {
+          const gaps = await measureEngine(threads);
+          rows.push({ round, threads, engine: true, ...gaps });
+          console.log(`  round ${round}, ${threads} thread(s), our engine process (fill, streamed): mean ${gaps.meanMs.toFixed(1)} ms between streamed pieces, p10 ${gaps.p10.toFixed(1)}, p50 ${gaps.p50.toFixed(1)}, p90 ${gaps.p90.toFixed(1)}; engine's own ${gaps.decodeP50.toFixed(1)} ms per token`);
+          continue;
+        }
+        const gaps = inChild(variant.pool, threads);
+        rows.push({ round, threads, pool: variant.pool, ...gaps });
+        console.log(`  round ${round}, ${threads} thread(s), libuv pool ${variant.pool}: mean ${gaps.meanMs.toFixed(1)} ms, p10 ${gaps.p10.toFixed(1)}, p50 ${gaps.p50.toFixed(1)}, p90 ${gaps.p90.toFixed(1)}; native decode p50 ${gaps.decodeP50.toFixed(1)} ms`);
       }
       if (bin.dir) {
         const speeds = llamaBench(bin.dir, modelPath, threads, false, DEPTH);
@@ -130,11 +176,12 @@ async function main(): Promise<void> {
       return values.length ? percentile(values, 50) : undefined;
     };
     const floor = median((row) => row.llamaBench === true);
-    for (const pool of POOLS) {
-      const ours = median((row) => row.pool === pool);
+    for (const variant of VARIANTS) {
+      const label = "engine" in variant ? "our engine process" : `libuv pool ${variant.pool}`;
+      const ours = median((row) => ("engine" in variant ? row.engine === true : row.pool === variant.pool));
       const ratio = floor && ours ? floor / ours : undefined;
-      summary.push({ threads, pool, medianMeanMs: ours, llamaBenchMs: floor, speedVsLlamaBench: ratio });
-      console.log(`${threads} thread(s), libuv pool ${pool}: median ${ours?.toFixed(1)} ms per token; llama-bench ${floor?.toFixed(1) ?? "n/a"} ms; speed ÷ llama-bench ${ratio?.toFixed(2) ?? "n/a"}`);
+      summary.push({ threads, ...variant, medianMeanMs: ours, llamaBenchMs: floor, speedVsLlamaBench: ratio });
+      console.log(`${threads} thread(s), ${label}: median ${ours?.toFixed(1)} ms per token; llama-bench ${floor?.toFixed(1) ?? "n/a"} ms; speed ÷ llama-bench ${ratio?.toFixed(2) ?? "n/a"}`);
     }
   }
   fs.mkdirSync(path.join("bench", "out"), { recursive: true });

@@ -43,6 +43,13 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   });
   context.subscriptions.push(policy);
 
+  // While the user types, a chat answer or a next-edit prediction leaves the editor a core (engine/local/threads.ts).
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.contentChanges.length > 0 && event.document === vscode.window.activeTextEditor?.document) engine.noteTyping();
+    }),
+  );
+
   const controller = new ModelController(engine, log);
   context.subscriptions.push(controller, new EngineStatusBar(engine));
   const chat = new ChatFeature(context, engine, log);

@@ -229,6 +229,7 @@ export class CompletionPipeline {
     Object.assign(timings, {
       evalMs: result.evalMs, generateMs: result.generateMs, promptTokens: result.promptTokens,
       reusedTokens: result.reusedTokens, evaluatedTokens: result.evaluatedTokens, generatedTokens: result.generatedTokens,
+      ...(result.tokenGapMs !== undefined ? { tokenGapMs: result.tokenGapMs } : {}),
     });
 
     const postStarted = performance.now();

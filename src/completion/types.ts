@@ -70,6 +70,8 @@ export interface RequestTimings {
   queueMs: number;
   evalMs: number;
   generateMs: number;
+  /** Mean time between generated tokens (the engine's tokenGapMs), where two or more were kept. */
+  tokenGapMs?: number;
   postprocessMs: number;
   totalMs: number;
   promptTokens: number;

@@ -66,7 +66,13 @@ export interface FillResult {
   readonly generatedTokens: number;
   /** Time to evaluate the new prompt tokens (and sample the first output token). */
   readonly evalMs: number;
+  /** From the first generated token to the end of the request (the end token's decode included). */
   readonly generateMs: number;
+  /**
+   * Mean time between two generated tokens kept, first to last (generatedTokens - 1 decodes):
+   * the speed per token, comparable with llama-bench's decode speed. Absent below two tokens.
+   */
+  readonly tokenGapMs?: number;
   /** Which of the engine's KV states the request ran on (absent where the engine keeps one). */
   readonly stateUse?: FillStateUse;
   /** Set when the prompt was longer than the context allows and its oldest tokens were dropped. */
@@ -163,6 +169,12 @@ export interface Engine {
   configure(raw: RawEngineSettings): Promise<void>;
   /** Frees the model's memory after `ms` without a request (0: never). */
   setIdleUnload(ms: number): void;
+  /**
+   * The user typed in the editor: for a second, work the typing does not wait for (a chat answer,
+   * a next-edit prediction) decodes with one thread fewer, so the editor keeps a core. Cheap on
+   * every keystroke.
+   */
+  noteTyping(): void;
   /** Loads the configured models again from disk; also loads a model that once crashed the engine. */
   reload(): Promise<void>;
   fill(request: FillRequest, options?: RequestOptions): Promise<FillResult>;

@@ -75,9 +75,18 @@ export function resolveEngineSettings(raw: RawEngineSettings, machine: MachineFa
   const completionStatesMiB = resolveStatesBudget(raw.completionStatesMiB, notices);
 
   return {
-    settings: { modelPaths, threads, threadsAuto, contextSize, gpu, gpuLayers, flashAttention: raw.flashAttention !== false, loraAdapters, completionStatesMiB, nextEditPromptLookup: raw.nextEditPromptLookup !== false },
+    settings: { modelPaths, threads, threadsAuto, contextSize, gpu, gpuLayers, flashAttention: raw.flashAttention !== false, loraAdapters, completionStatesMiB,
+      nextEditPromptLookup: raw.nextEditPromptLookup !== false, nextEditDraftTokens: draftTokens(raw.nextEditDraftTokens),
+    },
     notices,
   };
+}
+
+/** Most tokens a prompt-lookup draft holds by default (see bench:nextedit, BENCH_DRAFT_TOKENS). */
+export const DEFAULT_DRAFT_TOKENS = 8;
+
+function draftTokens(value: number | undefined): number {
+  return value !== undefined && Number.isFinite(value) ? Math.max(1, Math.min(64, Math.round(value))) : DEFAULT_DRAFT_TOKENS;
 }
 
 function cleanPath(value: unknown, machine: MachineFacts): string {

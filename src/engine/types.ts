@@ -29,6 +29,11 @@ export interface RawEngineSettings {
   readonly nextEditModelPath?: string;
   /** Prompt-lookup speculative decoding on the next-edit lane (default on). */
   readonly nextEditPromptLookup?: boolean;
+  /**
+   * Most tokens drafted at once by prompt lookup (not a user setting: the benchmark compares
+   * lengths with it). Default DEFAULT_DRAFT_TOKENS (settings.ts), 1–64.
+   */
+  readonly nextEditDraftTokens?: number;
   readonly threads: number;
   readonly contextSize: number;
   readonly gpu: string;
@@ -62,6 +67,8 @@ export interface EngineSettings {
   readonly completionStatesMiB: number;
   /** The next-edit sequence drafts tokens by looking its own output up in the prompt. */
   readonly nextEditPromptLookup: boolean;
+  /** Most tokens a prompt-lookup draft holds. */
+  readonly nextEditDraftTokens: number;
 }
 
 /** "unloaded": freed after slm.unloadAfterMinutes without use; the next request loads it again. */

@@ -52,6 +52,9 @@ process.on("message", (message: ToEngine) => {
     case "stop":
       stops.get(message.id)?.abort();
       return;
+    case "typing":
+      engine?.noteTyping();
+      return;
     case "checkModelDone": {
       const check = policyChecks.get(message.id);
       policyChecks.delete(message.id);

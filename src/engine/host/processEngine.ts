@@ -20,7 +20,7 @@ import type { MachineFacts } from "../settings";
 import type { EngineState, ModelCheck, RawEngineSettings } from "../types";
 import { CrashMemory, type CrashedModelStore } from "./crashMemory";
 import { describeExit, LastLines } from "./exitReport";
-import { HEARTBEAT_MS, PROTOCOL_VERSION, serializeError, type EngineCalls, type EngineMethod, type FromEngine, type ToEngine } from "./protocol";
+import { HEARTBEAT_MS, PROTOCOL_VERSION, TYPING_NOTE_MS, serializeError, type EngineCalls, type EngineMethod, type FromEngine, type ToEngine } from "./protocol";
 import { abortedFirst, Streamed } from "./streamed";
 
 export interface ProcessEngineOptions {
@@ -66,6 +66,7 @@ export class ProcessEngine implements Engine {
   private nextId = 1;
   private settings?: RawEngineSettings;
   private idleUnloadMs = 0;
+  private typingNotedAt = -Infinity;
   private crashes = 0;
   private lastCrashAt = 0;
   private lastBeat = 0;
@@ -100,6 +101,14 @@ export class ProcessEngine implements Engine {
   setIdleUnload(ms: number): void {
     this.idleUnloadMs = ms;
     if (this.child) void this.call("setIdleUnload", [ms]).catch(() => undefined);
+  }
+
+  /** Tells a running engine process, at most every TYPING_NOTE_MS (a keystroke costs a comparison). */
+  noteTyping(): void {
+    const now = performance.now();
+    if (!this.child || now - this.typingNotedAt < TYPING_NOTE_MS) return;
+    this.typingNotedAt = now;
+    this.post(this.child, { type: "typing" });
   }
 
   /** Loads the configured models again, including one that once crashed the engine. */

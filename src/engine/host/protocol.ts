@@ -17,7 +17,9 @@ import type {
 import type { MachineFacts } from "../settings";
 import type { EngineState, RawEngineSettings } from "../types";
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
+/** Least time between two "typing" messages: the engine yields a core for a second after one. */
+export const TYPING_NOTE_MS = 250;
 
 /** Each engine method a parent can call: its arguments and its result. */
 export interface EngineCalls {
@@ -45,6 +47,8 @@ export type ToEngine =
   | { readonly type: "abort"; readonly id: number }
   /** The caller's `stopSignal`: end the request's generation now, with its result. */
   | { readonly type: "stop"; readonly id: number }
+  /** The user typed in the editor (Engine.noteTyping); sent at most every TYPING_NOTE_MS. */
+  | { readonly type: "typing" }
   | { readonly type: "checkModelDone"; readonly id: number; readonly identities?: readonly string[]; readonly error?: SerializedError & { readonly code?: string } };
 
 /** Engine process → parent. */

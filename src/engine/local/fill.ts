@@ -109,6 +109,7 @@ async function generate(
   let text = "";
   let stopReason: FillResult["stopReason"] = "maxTokens";
   let firstTokenAt = 0;
+  let lastTokenAt = 0;
   let streamed = 0;
   /** Takes one generated token; false when generation ends here. */
   const accept = (token: Token, now: number): boolean => {
@@ -126,6 +127,7 @@ async function generate(
       return false;
     }
     generated.push(token);
+    lastTokenAt = now;
     text = model.detokenize(generated);
     const cut = stopCut(text, request);
     if (cut) {
@@ -169,6 +171,7 @@ async function generate(
     generatedTokens: generated.length,
     evalMs: (firstTokenAt || ended) - started,
     generateMs: firstTokenAt ? ended - firstTokenAt : 0,
+    ...(generated.length > 1 ? { tokenGapMs: (lastTokenAt - firstTokenAt) / (generated.length - 1) } : {}),
   };
 }
 

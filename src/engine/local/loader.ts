@@ -271,7 +271,7 @@ export class ModelLoader {
    */
   private sequenceOptions(lane: Lane, settings: EngineSettings): Parameters<LlamaContext["getSequence"]>[0] {
     if (lane !== "nextEdit" || !settings.nextEditPromptLookup || !this.module) return undefined;
-    return { tokenPredictor: new this.module.InputLookupTokenPredictor({ patternLength: { min: 2 }, predictionLength: { max: 8 } }) };
+    return { tokenPredictor: new this.module.InputLookupTokenPredictor({ patternLength: { min: 2 }, predictionLength: { max: settings.nextEditDraftTokens } }) };
   }
 
   async readHeader(module: LlamaModule, file: string): Promise<GgufFileInfo> {

@@ -11,7 +11,6 @@ import {
   type LogLevel,
   type RequestOptions,
 } from "../api";
-import type { LoadAwareThreads } from "../cpuLoad";
 import { Emitter } from "../events";
 import { LogBuffer } from "../logBuffer";
 import { explainLoadFailure, ModelProblem } from "../../models/problems";
@@ -58,7 +57,7 @@ export class LocalEngine implements Engine {
   private idleUnloadMs = 0;
   private idleTimer?: ReturnType<typeof setTimeout>;
   /** While a model is loaded with automatic threads: follows other programs' CPU use. */
-  private cpuLoad?: LoadAwareThreads;
+  private threads?: ReturnType<typeof followCpuLoad>;
 
   private readonly logSubscription: { dispose(): void };
 
@@ -91,6 +90,10 @@ export class LocalEngine implements Engine {
   setIdleUnload(ms: number): void {
     this.idleUnloadMs = Number.isFinite(ms) && ms > 0 ? ms : 0;
     this.scheduleIdleUnload();
+  }
+
+  noteTyping(): void {
+    this.threads?.budget.typing();
   }
 
   /** Loads the configured model again from disk (e.g. after the file was replaced). */
@@ -197,6 +200,8 @@ export class LocalEngine implements Engine {
     await this.readyModel(lane);
     const release = await this.lanes.lock(lane, signal);
     let settled: Promise<T>;
+    // A completion keeps every thread even while the user types (threads.ts).
+    const leaveBudget = this.threads?.budget.enter(lane);
     try {
       const session = this.sessionFor(lane);
       this.activeRequests++;
@@ -205,6 +210,7 @@ export class LocalEngine implements Engine {
       const combined = signal ? AbortSignal.any([signal, this.requestsAbort.signal]) : this.requestsAbort.signal;
       settled = work(session, combined);
     } catch (error) {
+      leaveBudget?.();
       release();
       throw error;
     }
@@ -212,6 +218,7 @@ export class LocalEngine implements Engine {
       .catch(() => undefined)
       .finally(() => {
         this.activeRequests--;
+        leaveBudget?.();
         release();
         this.refreshBusy();
       });
@@ -302,7 +309,7 @@ export class LocalEngine implements Engine {
     this.stopFollowingCpuLoad();
     const llama = this.loader.llama?.instance;
     if (!this.settings || !llama || this.slots.length === 0) return;
-    this.cpuLoad = followCpuLoad(llama, this.settings, this.deps, (threadsInUse, otherCpuCores) => {
+    this.threads = followCpuLoad(llama, this.settings, this.deps, (threadsInUse, otherCpuCores) => {
       const state = this.currentState;
       if (state.kind !== "ready" && state.kind !== "busy") return;
       // Not setState: a change of thread count is not use, so the idle-unload timer runs on.
@@ -312,8 +319,9 @@ export class LocalEngine implements Engine {
   }
 
   private stopFollowingCpuLoad(): void {
-    this.cpuLoad?.stop();
-    this.cpuLoad = undefined;
+    this.threads?.follower?.stop();
+    this.threads?.budget.dispose();
+    this.threads = undefined;
   }
 
   private setReady(notices: string[]): void {

@@ -87,7 +87,7 @@ export function modelKey(slot: PlannedSlot, settings: EngineSettings): string {
 }
 
 export function contextKey(slot: PlannedSlot, settings: EngineSettings): string {
-  const lookup = slot.lanes.includes("nextEdit") ? [settings.nextEditPromptLookup] : [];
+  const lookup = slot.lanes.includes("nextEdit") ? [settings.nextEditPromptLookup, settings.nextEditDraftTokens] : [];
   return JSON.stringify([slot.lanes, settings.contextSize, settings.threads, settings.flashAttention, settings.completionStatesMiB, ...lookup]);
 }
 

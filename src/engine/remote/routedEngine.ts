@@ -61,6 +61,11 @@ export class RoutedEngine implements Engine {
     this.local.setIdleUnload(ms);
   }
 
+  /** Only the local engine shares the CPU with the editor; a server's threads are its own. */
+  noteTyping(): void {
+    this.local.noteTyping();
+  }
+
   async reload(): Promise<void> {
     for (const remote of Object.values(this.remotes)) remote.forget();
     await this.local.reload();
