@@ -13,7 +13,7 @@
  */
 import type { Engine } from "../src/engine/api";
 import { CompletionPipeline } from "../src/completion/pipeline";
-import type { CompletionOutcome, CompletionRequest, CompletionSettings } from "../src/completion/types";
+import type { CompletionOutcome, CompletionRequest, CompletionSettings, RequestTimings } from "../src/completion/types";
 import { infill, llamaVscodeShape, type InfillTiming, type PeerServer, type ServerLayout } from "./peer";
 
 export type Scenario = "cold" | "warm" | "forward" | "return";
@@ -49,6 +49,8 @@ export interface Sample {
   readonly generatedTokens: number;
   /** Ours: mean time between generated tokens (for tokens per second). */
   readonly tokenGapMs?: number;
+  /** Ours: where the time went (the pipeline's timings). */
+  readonly timings?: RequestTimings;
   readonly outcome?: string;
 }
 
@@ -174,7 +176,7 @@ function fromOutcome(outcome: CompletionOutcome): Omit<Sample, "scenario" | "sys
   return {
     text: outcome.kind === "suggestion" ? outcome.text : "",
     outcome: outcome.kind === "suggestion" ? (outcome.fromCache ? "cache" : "suggestion") : outcome.reason,
-    promptTokens: t?.promptTokens ?? 0, evaluatedTokens: t?.evaluatedTokens ?? 0, generatedTokens: t?.generatedTokens ?? 0, tokenGapMs: t?.tokenGapMs,
+    promptTokens: t?.promptTokens ?? 0, evaluatedTokens: t?.evaluatedTokens ?? 0, generatedTokens: t?.generatedTokens ?? 0, tokenGapMs: t?.tokenGapMs, ...(t ? { timings: t } : {}),
   };
 }
 

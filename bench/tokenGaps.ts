@@ -23,7 +23,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { getSharedLlama } from "../src/engine/local/llamaRuntime";
 import { qwen25Coder05BShape } from "../test/support/models";
-import { benchMachine, cpuPressure, createProcessEngine, load, percentile } from "./hosts";
+import { benchMachine, cpuPressure, createProcessEngine, load, median, percentile } from "./hosts";
 import { findLlamaBin, llamaBench } from "./peer";
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 64);
@@ -44,6 +44,8 @@ interface Gaps {
   readonly p90: number;
   /** Median time inside node-llama-cpp's native decode call per generated token. */
   readonly decodeP50: number;
+  /** Median time inside its native sampling call (greedy over the whole vocabulary; llama-bench does not sample). */
+  readonly sampleP50?: number;
 }
 
 /** One measurement, in a child process (the pool size is fixed when a process starts). */
@@ -55,7 +57,7 @@ async function measure(threads: number): Promise<Gaps> {
   const line = model.tokenize(PROMPT_LINE);
   const prompt = Array.from({ length: DEPTH }, (_, i) => line[i % line.length]!);
   const context = await model.createContext({ contextSize: 4096, threads, flashAttention: true });
-  const decodes = timeDecodes(context);
+  const { decodes, samples } = timeNativeCalls(context);
   const gaps: number[] = [];
   let last = 0;
   let count = 0;
@@ -68,12 +70,12 @@ async function measure(threads: number): Promise<Gaps> {
   }
   await context.dispose();
   await model.dispose();
-  return { meanMs: gaps.reduce((a, b) => a + b, 0) / gaps.length, p10: percentile(gaps, 10), p50: percentile(gaps, 50), p90: percentile(gaps, 90), decodeP50: percentile(decodes.slice(1), 50) };
+  return { meanMs: gaps.reduce((a, b) => a + b, 0) / gaps.length, p10: percentile(gaps, 10), p50: percentile(gaps, 50), p90: percentile(gaps, 90), decodeP50: percentile(decodes.slice(1), 50), sampleP50: percentile(samples.slice(1), 50) };
 }
 
-/** Records how long each native decode call takes (the first one is the prompt). */
-function timeDecodes(context: object): number[] {
-  const times: number[] = [];
+/** Records how long each native decode and sampling call takes (the first ones are the prompt's). */
+function timeNativeCalls(context: object): { decodes: number[]; samples: number[] } {
+  const times: Record<string, number[]> = { decodeBatch: [], sampleToken: [] };
   // node-llama-cpp's native context is a private field; its methods cannot be redefined, so the
   // field is wrapped instead. Benchmark-only.
   const holder = context as { _ctx: Record<string, unknown> };
@@ -83,16 +85,17 @@ function timeDecodes(context: object): number[] {
       const value = target[property as string];
       if (typeof value !== "function") return value;
       const method = value as (...args: unknown[]) => unknown;
-      if (property !== "decodeBatch") return method.bind(target);
+      const list = times[property as string];
+      if (!list) return method.bind(target);
       return async (...args: unknown[]) => {
         const started = performance.now();
         const result: unknown = await method.apply(target, args);
-        times.push(performance.now() - started);
+        list.push(performance.now() - started);
         return result;
       };
     },
   });
-  return times;
+  return { decodes: times.decodeBatch!, samples: times.sampleToken! };
 }
 
 /**
@@ -159,7 +162,7 @@ async function main(): Promise<void> {
         }
         const gaps = inChild(variant.pool, threads);
         rows.push({ round, threads, pool: variant.pool, ...gaps });
-        console.log(`  round ${round}, ${threads} thread(s), libuv pool ${variant.pool}: mean ${gaps.meanMs.toFixed(1)} ms, p10 ${gaps.p10.toFixed(1)}, p50 ${gaps.p50.toFixed(1)}, p90 ${gaps.p90.toFixed(1)}; native decode p50 ${gaps.decodeP50.toFixed(1)} ms`);
+        console.log(`  round ${round}, ${threads} thread(s), libuv pool ${variant.pool}: mean ${gaps.meanMs.toFixed(1)} ms, p10 ${gaps.p10.toFixed(1)}, p50 ${gaps.p50.toFixed(1)}, p90 ${gaps.p90.toFixed(1)}; native decode p50 ${gaps.decodeP50.toFixed(1)} ms, sampling p50 ${gaps.sampleP50?.toFixed(2) ?? "?"} ms`);
       }
       if (bin.dir) {
         const speeds = llamaBench(bin.dir, modelPath, threads, false, DEPTH);
@@ -169,19 +172,28 @@ async function main(): Promise<void> {
       } else console.log(`  llama-bench: n/a (${bin.why ?? "not built"})`);
     }
   }
+  // The speed ratio is taken per round (llama-bench's time ÷ ours, measured minutes apart in the
+  // same round) and its median reported: the machine's speed drifts between rounds more than the
+  // difference measured. The medians of the means are printed beside it.
   const summary: Record<string, unknown>[] = [];
   for (const threads of THREADS) {
-    const median = (pick: (row: Record<string, unknown>) => boolean) => {
-      const values = rows.filter((row) => row.threads === threads && pick(row)).map((row) => row.meanMs as number);
-      return values.length ? percentile(values, 50) : undefined;
-    };
-    const floor = median((row) => row.llamaBench === true);
+    const of = (pick: (row: Record<string, unknown>) => boolean, round?: number) =>
+      rows.filter((row) => row.threads === threads && (round === undefined || row.round === round) && pick(row)).map((row) => row.meanMs as number);
+    const isFloor = (row: Record<string, unknown>) => row.llamaBench === true;
+    const floor = of(isFloor);
     for (const variant of VARIANTS) {
       const label = "engine" in variant ? "our engine process" : `libuv pool ${variant.pool}`;
-      const ours = median((row) => ("engine" in variant ? row.engine === true : row.pool === variant.pool));
-      const ratio = floor && ours ? floor / ours : undefined;
-      summary.push({ threads, ...variant, medianMeanMs: ours, llamaBenchMs: floor, speedVsLlamaBench: ratio });
-      console.log(`${threads} thread(s), ${label}: median ${ours?.toFixed(1)} ms per token; llama-bench ${floor?.toFixed(1) ?? "n/a"} ms; speed ÷ llama-bench ${ratio?.toFixed(2) ?? "n/a"}`);
+      const pick = (row: Record<string, unknown>) => ("engine" in variant ? row.engine === true : row.pool === variant.pool);
+      const ratios: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const [bench] = of(isFloor, round);
+        const [ours] = of(pick, round);
+        if (bench && ours) ratios.push(bench / ours);
+      }
+      const ours = of(pick);
+      const ratio = ratios.length ? median(ratios) : undefined;
+      summary.push({ threads, ...variant, medianMeanMs: median(ours), llamaBenchMs: floor.length ? median(floor) : undefined, speedVsLlamaBenchPerRound: ratios, speedVsLlamaBench: ratio });
+      console.log(`${threads} thread(s), ${label}: median ${median(ours).toFixed(1)} ms per token (llama-bench ${floor.length ? median(floor).toFixed(1) : "n/a"} ms); speed ÷ llama-bench per round ${ratios.map((r) => r.toFixed(2)).join(" / ") || "n/a"}, median ${ratio?.toFixed(2) ?? "n/a"}`);
     }
   }
   fs.mkdirSync(path.join("bench", "out"), { recursive: true });

@@ -43,17 +43,17 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   });
   context.subscriptions.push(policy);
 
-  // While the user types, a chat answer or a next-edit prediction leaves the editor a core (engine/local/threads.ts).
+  const controller = new ModelController(engine, log);
+  context.subscriptions.push(controller, new EngineStatusBar(engine));
+  const chat = new ChatFeature(context, engine, log);
+  context.subscriptions.push(chat);
+  // Typing comes first: where the model's threads leave the editor too few cores, a chat answer or
+  // a next-edit prediction waits while the user types (engine/local/typingGate.ts).
   context.subscriptions.push(
     vscode.workspace.onDidChangeTextDocument((event) => {
       if (event.contentChanges.length > 0 && event.document === vscode.window.activeTextEditor?.document) engine.noteTyping();
     }),
   );
-
-  const controller = new ModelController(engine, log);
-  context.subscriptions.push(controller, new EngineStatusBar(engine));
-  const chat = new ChatFeature(context, engine, log);
-  context.subscriptions.push(chat);
   const completion = new CompletionFeature(engine, log);
   context.subscriptions.push(completion);
   const nextEdit = new NextEditFeature(engine, log);

@@ -23,8 +23,12 @@ interface Running {
 
 /** Streaming answers are written to the store at most this often (a reload keeps what was said). */
 const PERSIST_EVERY_MS = 1_000;
-/** Deltas are batched to one webview message per frame. */
-const DELTA_FLUSH_MS = 16;
+/**
+ * Deltas are batched to one webview message per 100 ms: each message passes through the
+ * workbench's main thread (the one that handles the user's keys), and the view renders a
+ * streaming answer at most every 120 ms anyway (media/chat/render.ts).
+ */
+const DELTA_FLUSH_MS = 100;
 
 /** Earlier conversation sent with a question at most: far more than any context this runs holds (~4 characters a token). */
 export const MAX_PROMPT_HISTORY_CHARS = 400_000;

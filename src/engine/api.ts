@@ -170,9 +170,9 @@ export interface Engine {
   /** Frees the model's memory after `ms` without a request (0: never). */
   setIdleUnload(ms: number): void;
   /**
-   * The user typed in the editor: for a second, work the typing does not wait for (a chat answer,
-   * a next-edit prediction) decodes with one thread fewer, so the editor keeps a core. Cheap on
-   * every keystroke.
+   * The user typed in the editor: where the model's threads leave the editor fewer than two cores,
+   * work the typing does not wait for (a chat answer, a next-edit prediction) pauses until a
+   * moment after the last keystroke (local/typingGate.ts). Cheap on every keystroke.
    */
   noteTyping(): void;
   /** Loads the configured models again from disk; also loads a model that once crashed the engine. */

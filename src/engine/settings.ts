@@ -83,7 +83,7 @@ export function resolveEngineSettings(raw: RawEngineSettings, machine: MachineFa
 }
 
 /** Most tokens a prompt-lookup draft holds by default (see bench:nextedit, BENCH_DRAFT_TOKENS). */
-export const DEFAULT_DRAFT_TOKENS = 8;
+export const DEFAULT_DRAFT_TOKENS = 32;
 
 function draftTokens(value: number | undefined): number {
   return value !== undefined && Number.isFinite(value) ? Math.max(1, Math.min(64, Math.round(value))) : DEFAULT_DRAFT_TOKENS;

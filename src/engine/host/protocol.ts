@@ -18,7 +18,7 @@ import type { MachineFacts } from "../settings";
 import type { EngineState, RawEngineSettings } from "../types";
 
 export const PROTOCOL_VERSION = 3;
-/** Least time between two "typing" messages: the engine yields a core for a second after one. */
+/** Least time between two "typing" messages (the engine's typing gate waits 500 ms after one). */
 export const TYPING_NOTE_MS = 250;
 
 /** Each engine method a parent can call: its arguments and its result. */

@@ -28,6 +28,8 @@ export class ModelLoader {
     private readonly deps: EngineDeps,
     private readonly logBuffer: LogBuffer,
     private readonly onProgress: (file: string, progress: number) => void,
+    /** Asked before each batch any context decodes (typingGate.ts). */
+    private readonly beforeDecode: () => Promise<void> | undefined = () => undefined,
   ) {}
 
   private llamaInstance(): Llama {
@@ -306,6 +308,7 @@ export class ModelLoader {
         threads: settings.threads,
         sequences: wanted.lanes.filter((lane) => lane !== "completion").length + states,
         flashAttention,
+        batching: { beforeDecode: this.beforeDecode },
         createSignal: signal,
         lora: adapters.length > 0 ? { adapters: adapters.map((adapter) => ({ filePath: adapter.path, scale: adapter.scale })) } : undefined,
       });

@@ -23,7 +23,9 @@ import { LaneQueue, raceAbort, throwIfAborted } from "./lanes";
 import { onLlamaLog, type LlamaModel } from "./llamaRuntime";
 import { ModelLoader } from "./loader";
 import { loadNotices, readyState } from "./readyState";
+import type { LoadAwareThreads } from "../cpuLoad";
 import { followCpuLoad } from "./threads";
+import { EDITOR_CORES, TypingGate } from "./typingGate";
 import type { EngineDeps, Session } from "./deps";
 import { detectModelFim } from "./modelFim";
 import { contextKey, keepReusableModels, modelKey, planSlots, type Slot } from "./slots";
@@ -57,14 +59,27 @@ export class LocalEngine implements Engine {
   private idleUnloadMs = 0;
   private idleTimer?: ReturnType<typeof setTimeout>;
   /** While a model is loaded with automatic threads: follows other programs' CPU use. */
-  private threads?: ReturnType<typeof followCpuLoad>;
+  private cpuLoad?: LoadAwareThreads;
+  private readonly typingGate: TypingGate;
 
   private readonly logSubscription: { dispose(): void };
 
   constructor(private readonly deps: EngineDeps) {
-    this.loader = new ModelLoader(deps, this.logBuffer, (file, progress) => {
-      if (this.currentState.kind === "loading") this.setState({ ...this.currentState, modelPath: file, progress });
-    });
+    this.typingGate = new TypingGate(
+      () => this.editorCoresLeft() < EDITOR_CORES,
+      undefined,
+      (paused) => this.deps.log("debug", paused
+        ? `You are typing: chat answers and next-edit predictions wait until you pause (the model's threads leave the editor ${this.editorCoresLeft()} of ${this.deps.machine.logicalCores} cores).`
+        : "Typing paused: chat answers and next-edit predictions go on."),
+    );
+    this.loader = new ModelLoader(
+      deps,
+      this.logBuffer,
+      (file, progress) => {
+        if (this.currentState.kind === "loading") this.setState({ ...this.currentState, modelPath: file, progress });
+      },
+      () => this.typingGate.beforeDecode(),
+    );
     this.logSubscription = onLlamaLog((level, message) => {
       this.logBuffer.push(message);
       const mapped: LogLevel = level === "error" || level === "fatal" ? "error" : level === "warn" ? "warn" : "debug";
@@ -93,7 +108,13 @@ export class LocalEngine implements Engine {
   }
 
   noteTyping(): void {
-    this.threads?.budget.typing();
+    this.typingGate.typing();
+  }
+
+  /** Logical cores llama.cpp's threads leave to everything else. */
+  private editorCoresLeft(): number {
+    const threads = this.loader.llama?.instance.maxThreads ?? this.settings?.threads ?? 1;
+    return this.deps.machine.logicalCores - threads;
   }
 
   /** Loads the configured model again from disk (e.g. after the file was replaced). */
@@ -200,8 +221,8 @@ export class LocalEngine implements Engine {
     await this.readyModel(lane);
     const release = await this.lanes.lock(lane, signal);
     let settled: Promise<T>;
-    // A completion keeps every thread even while the user types (threads.ts).
-    const leaveBudget = this.threads?.budget.enter(lane);
+    // While a completion is asked for, nothing pauses for typing (typingGate.ts).
+    const leaveGate = this.typingGate.enter(lane);
     try {
       const session = this.sessionFor(lane);
       this.activeRequests++;
@@ -210,7 +231,7 @@ export class LocalEngine implements Engine {
       const combined = signal ? AbortSignal.any([signal, this.requestsAbort.signal]) : this.requestsAbort.signal;
       settled = work(session, combined);
     } catch (error) {
-      leaveBudget?.();
+      leaveGate();
       release();
       throw error;
     }
@@ -218,7 +239,7 @@ export class LocalEngine implements Engine {
       .catch(() => undefined)
       .finally(() => {
         this.activeRequests--;
-        leaveBudget?.();
+        leaveGate();
         release();
         this.refreshBusy();
       });
@@ -309,7 +330,7 @@ export class LocalEngine implements Engine {
     this.stopFollowingCpuLoad();
     const llama = this.loader.llama?.instance;
     if (!this.settings || !llama || this.slots.length === 0) return;
-    this.threads = followCpuLoad(llama, this.settings, this.deps, (threadsInUse, otherCpuCores) => {
+    this.cpuLoad = followCpuLoad(llama, this.settings, this.deps, (threadsInUse, otherCpuCores) => {
       const state = this.currentState;
       if (state.kind !== "ready" && state.kind !== "busy") return;
       // Not setState: a change of thread count is not use, so the idle-unload timer runs on.
@@ -319,9 +340,8 @@ export class LocalEngine implements Engine {
   }
 
   private stopFollowingCpuLoad(): void {
-    this.threads?.follower?.stop();
-    this.threads?.budget.dispose();
-    this.threads = undefined;
+    this.cpuLoad?.stop();
+    this.cpuLoad = undefined;
   }
 
   private setReady(notices: string[]): void {
@@ -346,12 +366,15 @@ export class LocalEngine implements Engine {
 
   /** Ends every request in flight and waits (briefly) until their lanes are free. */
   private async endRequests(): Promise<void> {
+    // A batch held for the user's typing would keep its lane (and its context) busy.
+    this.typingGate.release();
     this.requestsAbort.abort();
     this.requestsAbort = new AbortController();
     await this.lanes.drained(2_000);
   }
 
   private async disposeContexts(): Promise<void> {
+    this.typingGate.release();
     for (const slot of this.slots) await slot.context.instance.dispose().catch(() => undefined);
   }
 
