@@ -156,6 +156,32 @@ export function processCpuMs(pid: number): number {
   return (ticks * 1000) / CLOCK_TICKS;
 }
 
+/**
+ * Waits until the processes together use at most `maxCpuMs` of CPU in a `windowMs` window (the
+ * clock ticks every 10 ms), or `timeoutMs` passed: a server that goes on working after it answered
+ * (llama-server saving its prompt cache, threads winding down) would otherwise be measured as part
+ * of the next system's request. Returns how long it waited and whether it timed out.
+ */
+export async function waitForQuiet(pids: readonly number[], windowMs = 100, maxCpuMs = 10, timeoutMs = 3_000): Promise<{ waitedMs: number; timedOut: boolean }> {
+  const started = performance.now();
+  const total = () => pids.reduce((sum, pid) => {
+    try {
+      return sum + processCpuMs(pid);
+    } catch {
+      return sum; // the process is gone
+    }
+  }, 0);
+  let before = total();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const after = total();
+    const waitedMs = performance.now() - started;
+    if (after - before <= maxCpuMs) return { waitedMs, timedOut: false };
+    if (waitedMs >= timeoutMs) return { waitedMs, timedOut: true };
+    before = after;
+  }
+}
+
 export function cpuPressure(): string | undefined {
   try {
     return fs.readFileSync("/proc/pressure/cpu", "utf8").split("\n")[0];

@@ -10,6 +10,11 @@
  * - warm: after a pause at the place (our idle warm-up has run), the next key;
  * - forward: `forwardKeys` more keys, each measured to its result (typing forward);
  * - return: back in a file visited before (after the next file's places), the next key there.
+ *
+ * Each system's request starts once every system's processes have stopped working (`quiet`): a
+ * llama-server goes on working for up to a few hundred milliseconds after it answered, which, on
+ * a shared 2-core machine, was measured as part of the next system's request (our first token
+ * after a key took 218 ms p50 after --spm-infill's request, 55 ms after the default layout's).
  */
 import type { Engine } from "../src/engine/api";
 import { CompletionPipeline } from "../src/completion/pipeline";
@@ -35,6 +40,10 @@ export interface ScenarioOptions {
   readonly forwardKeys: number;
   readonly keyIntervalMs: number;
   readonly onSample?: (sample: Sample) => void;
+  /** Before each system's request: waits until the others have stopped working (a fair start). */
+  readonly quiet?: () => Promise<void>;
+  /** After each place (its cold, warm and forward keys): e.g. the floor measured again. */
+  readonly afterPlace?: () => Promise<void> | void;
 }
 
 export interface Sample {
@@ -101,6 +110,7 @@ export async function runScenarios(options: ScenarioOptions): Promise<Sample[]> 
     for (const system of order()) record(await ask(system, scenario, place));
   };
   const ask = async (system: System, scenario: Scenario, place: Place): Promise<Sample> => {
+    await options.quiet?.();
     const at = { scenario, system, file: place.file.path, line: place.line + 1 };
     if (system === "ours") {
       const started = performance.now();
@@ -127,6 +137,7 @@ export async function runScenarios(options: ScenarioOptions): Promise<Sample[]> 
         place.typed = indent;
         lines[line] = target.slice(0, indent);
         if (system === "ours") {
+          await options.quiet?.();
           for (let k = 1; k < options.coldKeys; k++) {
             place.typed++;
             lines[line] = target.slice(0, place.typed);
@@ -152,6 +163,7 @@ export async function runScenarios(options: ScenarioOptions): Promise<Sample[]> 
         await sleep(options.keyIntervalMs);
       }
       lastPlace.set(file.path, place);
+      await options.afterPlace?.();
     }
     // Return to the previous file, visited a minute ago (its last place), and type there.
     const previous = index > 0 ? lastPlace.get(files[index - 1]!.path) : undefined;

@@ -46,7 +46,15 @@ interface Gaps {
   readonly decodeP50: number;
   /** Median time inside its native sampling call (greedy over the whole vocabulary; llama-bench does not sample). */
   readonly sampleP50?: number;
+  /**
+   * A keystroke after it: the generated tokens dropped, two new prompt tokens evaluated, time to
+   * the first new token (median of KEYSTROKES). What a warm keystroke waits for before generating.
+   */
+  readonly keystrokeFirstTokenMs?: number;
 }
+
+/** Follow-up requests per measurement for keystrokeFirstTokenMs. */
+const KEYSTROKES = 5;
 
 /** One measurement, in a child process (the pool size is fixed when a process starts). */
 async function measure(threads: number): Promise<Gaps> {
@@ -61,16 +69,30 @@ async function measure(threads: number): Promise<Gaps> {
   const gaps: number[] = [];
   let last = 0;
   let count = 0;
-  for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
+  const sequence = context.getSequence();
+  for await (const token of sequence.evaluate(prompt, { temperature: 0 })) {
     void token;
     const now = performance.now();
     if (count > 0) gaps.push(now - last);
     last = now;
     if (++count > TOKENS) break;
   }
+  // Keystrokes: as the engine does for a warm keystroke, drop what was generated, evaluate the
+  // two tokens typed, and wait for the first generated token.
+  const firsts: number[] = [];
+  for (let k = 0; k < KEYSTROKES; k++) {
+    await sequence.eraseContextTokenRanges([{ start: DEPTH, end: sequence.nextTokenIndex }]);
+    const started = performance.now();
+    for await (const token of sequence.evaluate([line[k % line.length]!, line[(k + 1) % line.length]!], { temperature: 0 })) {
+      void token;
+      firsts.push(performance.now() - started);
+      break;
+    }
+    await sequence.eraseContextTokenRanges([{ start: DEPTH, end: sequence.nextTokenIndex }]);
+  }
   await context.dispose();
   await model.dispose();
-  return { meanMs: gaps.reduce((a, b) => a + b, 0) / gaps.length, p10: percentile(gaps, 10), p50: percentile(gaps, 50), p90: percentile(gaps, 90), decodeP50: percentile(decodes.slice(1), 50), sampleP50: percentile(samples.slice(1), 50) };
+  return { meanMs: gaps.reduce((a, b) => a + b, 0) / gaps.length, p10: percentile(gaps, 10), p50: percentile(gaps, 50), p90: percentile(gaps, 90), decodeP50: percentile(decodes.slice(1), 50), sampleP50: percentile(samples.slice(1), 50), keystrokeFirstTokenMs: median(firsts) };
 }
 
 /** Records how long each native decode and sampling call takes (the first ones are the prompt's). */
@@ -124,7 +146,15 @@ async function measureEngine(threads: number): Promise<Gaps> {
       },
     );
     const perToken = result.tokenGapMs ?? NaN;
-    return { meanMs: gaps.reduce((a, b) => a + b, 0) / gaps.length, p10: percentile(gaps, 10), p50: percentile(gaps, 50), p90: percentile(gaps, 90), decodeP50: perToken };
+    // Keystrokes: the same text with two more characters typed each time (one or two tokens).
+    const firsts: number[] = [];
+    let typed = text;
+    for (let k = 0; k < KEYSTROKES; k++) {
+      typed += "ab";
+      const next = await engine.fill({ lane: "completion", pieces: [{ text: typed }], maxTokens: 2, maxTimeMs: 60_000, stopTokens: [], stopStrings: [], stopAtNewline: false });
+      firsts.push(next.evalMs);
+    }
+    return { meanMs: gaps.reduce((a, b) => a + b, 0) / gaps.length, p10: percentile(gaps, 10), p50: percentile(gaps, 50), p90: percentile(gaps, 90), decodeP50: perToken, keystrokeFirstTokenMs: median(firsts) };
   } finally {
     await engine.dispose();
   }
@@ -157,12 +187,12 @@ async function main(): Promise<void> {
         if ("engine" in variant) {
           const gaps = await measureEngine(threads);
           rows.push({ round, threads, engine: true, ...gaps });
-          console.log(`  round ${round}, ${threads} thread(s), our engine process (fill, streamed): mean ${gaps.meanMs.toFixed(1)} ms between streamed pieces, p10 ${gaps.p10.toFixed(1)}, p50 ${gaps.p50.toFixed(1)}, p90 ${gaps.p90.toFixed(1)}; engine's own ${gaps.decodeP50.toFixed(1)} ms per token`);
+          console.log(`  round ${round}, ${threads} thread(s), our engine process (fill, streamed): mean ${gaps.meanMs.toFixed(1)} ms between streamed pieces, p10 ${gaps.p10.toFixed(1)}, p50 ${gaps.p50.toFixed(1)}, p90 ${gaps.p90.toFixed(1)}; engine's own ${gaps.decodeP50.toFixed(1)} ms per token; keystroke's first token ${gaps.keystrokeFirstTokenMs?.toFixed(1) ?? "?"} ms`);
           continue;
         }
         const gaps = inChild(variant.pool, threads);
         rows.push({ round, threads, pool: variant.pool, ...gaps });
-        console.log(`  round ${round}, ${threads} thread(s), libuv pool ${variant.pool}: mean ${gaps.meanMs.toFixed(1)} ms, p10 ${gaps.p10.toFixed(1)}, p50 ${gaps.p50.toFixed(1)}, p90 ${gaps.p90.toFixed(1)}; native decode p50 ${gaps.decodeP50.toFixed(1)} ms, sampling p50 ${gaps.sampleP50?.toFixed(2) ?? "?"} ms`);
+        console.log(`  round ${round}, ${threads} thread(s), libuv pool ${variant.pool}: mean ${gaps.meanMs.toFixed(1)} ms, p10 ${gaps.p10.toFixed(1)}, p50 ${gaps.p50.toFixed(1)}, p90 ${gaps.p90.toFixed(1)}; native decode p50 ${gaps.decodeP50.toFixed(1)} ms, sampling p50 ${gaps.sampleP50?.toFixed(2) ?? "?"} ms; keystroke's first token ${gaps.keystrokeFirstTokenMs?.toFixed(1) ?? "?"} ms`);
       }
       if (bin.dir) {
         const speeds = llamaBench(bin.dir, modelPath, threads, false, DEPTH);
