@@ -14,7 +14,7 @@ import { scriptedModelSpec } from "../support/gguf/scripted";
 import { writeGguf } from "../support/gguf/writer";
 import { badHyperparameterModel, scriptedModel, tinyModel } from "../support/models";
 import { longVariedBody } from "../support/scriptedAnswers";
-import { ENGINE_SCRIPT } from "./hosts";
+import { ENGINE_SCRIPT, generate } from "./hosts";
 
 const machine = { logicalCores: os.availableParallelism(), physicalCores: 1, homeDir: os.homedir() };
 const LONG_TEXT = longVariedBody(300);
@@ -156,6 +156,30 @@ describe("engine process: crashes and hangs (real node-llama-cpp in a child proc
       console.log(`      (event-loop delay during the render: p99 ${p99DelayMs.toFixed(1)} ms, largest ${maxDelayMs.toFixed(1)} ms; ended after ${Math.round(elapsed)} ms)`);
     } finally {
       delay.disable();
+      await engine.dispose();
+    }
+  });
+
+  it("the watchdog does not blame the engine process when this side's own event loop was held up (another extension, a synchronous call)", async () => {
+    const logs: string[] = [];
+    const engine = processEngine({ watchdogMs: 1_000 }, logs);
+    try {
+      await engine.configure(settings(await tinyModel()));
+      assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state.error));
+      const pid = engine.pid;
+      // Hold this process's event loop for 2.5 watchdog periods; the child goes on sending its
+      // heartbeats, which wait unread behind the watchdog's timer.
+      const until = Date.now() + 2_500;
+      while (Date.now() < until) {
+        // busy: nothing else runs on this thread meanwhile
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      assert.equal(engine.pid, pid, "the same engine process");
+      assert.equal(engine.state.kind, "ready", JSON.stringify(engine.state));
+      assert.ok(!logs.some((line) => /stopped responding/.test(line)), logs.join("\n"));
+      const result = await generate(engine, "completion", "const x = ", { maxTokens: 2 });
+      assert.ok(result.generatedTokens > 0);
+    } finally {
       await engine.dispose();
     }
   });

@@ -352,16 +352,24 @@ export class ProcessEngine implements Engine {
 
   private startWatchdog(child: ChildProcess): void {
     const limit = this.options.watchdogMs ?? 20_000;
+    const every = Math.max(50, Math.min(HEARTBEAT_MS, limit / 4));
     this.lastBeat = Date.now();
+    let lastTick = Date.now();
     clearInterval(this.watchdog);
     this.watchdog = setInterval(() => {
-      if (this.child !== child || Date.now() - this.lastBeat < limit) return;
+      const now = Date.now();
+      const late = now - lastTick > every + limit / 2;
+      lastTick = now;
+      // This side's own event loop was held up (another extension, a synchronous call): the
+      // child's heartbeats wait unread behind this timer, so its silence proves nothing yet.
+      if (late) this.lastBeat = now;
+      if (this.child !== child || now - this.lastBeat < limit) return;
       const busy = [...this.pending.values()].map((pending) => pending.method);
       const what = busy.includes("chat") ? "while rendering or answering a chat message (a chat template that never ends does this)" : busy.length > 0 ? `during ${busy.join(", ")}` : "";
       this.stopReason = `it stopped responding for ${Math.round(limit / 1000)} s ${what}`.trim();
       this.options.log("error", `Model engine: ${this.stopReason}; stopping it.`);
       child.kill("SIGKILL");
-    }, Math.max(50, Math.min(HEARTBEAT_MS, limit / 4)));
+    }, every);
     this.watchdog.unref?.();
   }
 
