@@ -197,7 +197,7 @@ export function wordSuggestionsOff(workspace: string = session().workspace): voi
 }
 
 /** The frame (at any depth: webviews nest two) showing `selector` with `text`, or undefined. */
-export async function frameWith(page: Page, selector: string, text: string, timeoutMs: number): Promise<Frame | undefined> {
+export async function frameWith(page: Page, selector: string, text: string | RegExp, timeoutMs: number): Promise<Frame | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {

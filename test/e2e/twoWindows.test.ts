@@ -28,9 +28,13 @@ describe("Two windows on the same model (installed VSIX)", function () {
       for (const window of [second, page]) {
         await window.bringToFront();
         await runCommand(window, "SLM: Show Runtime Info");
-        // Rendered in VS Code's Markdown preview (a webview).
-        const report = await frameWith(window, "li", "State: ready", 15_000);
-        assert.ok(report, "the runtime report is not shown rendered");
+        // Rendered in VS Code's Markdown preview (a webview). "busy" where the report was taken
+        // while the window's idle warm-up ran (its engine answering all the same).
+        const report = await frameWith(window, "li", /State: (ready|busy)/, 30_000);
+        if (!report) {
+          const shown = await Promise.all(window.frames().map((frame) => frame.locator("body").innerText({ timeout: 1_000 }).catch(() => "")));
+          assert.fail(`the runtime report is not shown rendered; frames with a state: ${JSON.stringify(shown.filter((text) => text.includes("State:")).map((text) => text.slice(0, 400)))}`);
+        }
         const text = await report.locator("body").innerText();
         assert.ok(text.includes(`Model file: ${models.tiny}`), text);
         await runCommand(window, "View: Close Editor");
