@@ -48,10 +48,15 @@ export function activate(context: vscode.ExtensionContext): SlmApi {
   const chat = new ChatFeature(context, engine, log);
   context.subscriptions.push(chat);
   // Typing comes first: where the model's threads leave the editor too few cores, a chat answer or
-  // a next-edit prediction waits while the user types (engine/local/typingGate.ts).
+  // a next-edit prediction waits while the user types (engine/local/typingGate.ts). A cursor move
+  // in the active editor counts too: it comes just before typing, so the engine is already held
+  // when the first key arrives.
   context.subscriptions.push(
     vscode.workspace.onDidChangeTextDocument((event) => {
       if (event.contentChanges.length > 0 && event.document === vscode.window.activeTextEditor?.document) engine.noteTyping();
+    }),
+    vscode.window.onDidChangeTextEditorSelection((event) => {
+      if (event.textEditor === vscode.window.activeTextEditor) engine.noteTyping();
     }),
   );
   const completion = new CompletionFeature(engine, log);
