@@ -170,8 +170,8 @@ export interface Engine {
   /** Frees the model's memory after `ms` without a request (0: never). */
   setIdleUnload(ms: number): void;
   /**
-   * The user typed in the editor: where the model's threads leave the editor fewer than two cores,
-   * work the typing does not wait for (a chat answer, a next-edit prediction) pauses until a
+   * The user typed or moved the cursor in the editor: where the model's threads leave the editor
+   * fewer than two cores, work the typing does not wait for (a chat answer, a next-edit prediction) pauses until a
    * moment after the last keystroke (local/typingGate.ts). Cheap on every keystroke.
    */
   noteTyping(): void;
